@@ -1,0 +1,1 @@
+"""Bounded context `accounts`: users, roles, JWT auth. Schema `accounts`."""

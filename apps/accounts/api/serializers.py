@@ -1,0 +1,50 @@
+"""Input and output shapes of the auth API (the frontend is written against these)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from apps.accounts.models import Role, User
+
+
+class RejectUnknownFieldsMixin:
+    """Unknown keys are a client bug: say so instead of silently ignoring them."""
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        unknown = set(getattr(self, "initial_data", {})) - set(self.fields)  # type: ignore[attr-defined]
+        if unknown:
+            raise serializers.ValidationError(
+                {name: ["Unknown or read-only field."] for name in sorted(unknown)}
+            )
+        return attrs
+
+
+class RegisterInput(RejectUnknownFieldsMixin, serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
+    display_name = serializers.CharField(max_length=80)
+    role = serializers.ChoiceField(choices=Role.choices)
+    timezone = serializers.CharField(max_length=64, required=False, default="UTC")
+
+
+class ProfileUpdateInput(RejectUnknownFieldsMixin, serializers.Serializer):
+    display_name = serializers.CharField(max_length=80, required=False)
+    timezone = serializers.CharField(max_length=64, required=False)
+
+
+class UserOutput(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "email", "display_name", "role", "timezone", "is_staff", "date_joined"]
+        read_only_fields = fields
+
+
+class TokenPairOutput(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+
+
+class RefreshInput(serializers.Serializer):
+    refresh = serializers.CharField()

@@ -1,0 +1,103 @@
+"""Auth endpoints. Thin: parse input, call a service, shape output."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import permissions, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt import views as jwt_views
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from apps.accounts import services
+from apps.accounts.api.serializers import (
+    ProfileUpdateInput,
+    RefreshInput,
+    RegisterInput,
+    TokenPairOutput,
+    UserOutput,
+)
+from gigsy.api.throttling import LoginAccountThrottle, LoginIPThrottle, RegisterIPThrottle
+
+_ERROR = OpenApiResponse(description="Error envelope: {error: {code, message, fields?}}")
+
+
+class RegisterView(APIView):
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list[Any] = []
+    throttle_classes = [RegisterIPThrottle]
+
+    @extend_schema(
+        request=RegisterInput,
+        responses={201: UserOutput, 400: _ERROR, 409: _ERROR, 429: _ERROR},
+        summary="Create an account",
+    )
+    def post(self, request: Request) -> Response:
+        data = RegisterInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.register_user(**data.validated_data)
+        return Response(UserOutput(user).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(
+    request=None,
+    responses={200: TokenPairOutput, 401: _ERROR, 429: _ERROR},
+    summary="Log in with email and password",
+)
+class TokenObtainView(jwt_views.TokenObtainPairView):
+    throttle_classes = [LoginIPThrottle, LoginAccountThrottle]
+
+
+@extend_schema(
+    responses={200: TokenPairOutput, 401: _ERROR},
+    summary="Exchange a refresh token for a new pair (the old refresh token stops working)",
+)
+class TokenRefreshView(jwt_views.TokenRefreshView):
+    pass
+
+
+class LogoutView(APIView):
+    """Possession of the refresh token is the credential: an expired access token must not
+    stop a user from logging out."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list[Any] = []
+
+    def get_authenticate_header(self, request: Request) -> str:
+        # A bad refresh token is a 401 (as on /token/refresh), not DRF's 403 fallback.
+        return 'Bearer realm="api"'
+
+    @extend_schema(
+        request=RefreshInput,
+        responses={204: None, 400: _ERROR, 401: _ERROR},
+        summary="Log out: the refresh token is blacklisted",
+    )
+    def post(self, request: Request) -> Response:
+        data = RefreshInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            RefreshToken(data.validated_data["refresh"]).blacklist()
+        except TokenError as exc:
+            raise InvalidToken(exc.args[0]) from exc
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(APIView):
+    @extend_schema(responses={200: UserOutput, 401: _ERROR}, summary="The current user")
+    def get(self, request: Request) -> Response:
+        return Response(UserOutput(request.user).data)
+
+    @extend_schema(
+        request=ProfileUpdateInput,
+        responses={200: UserOutput, 400: _ERROR, 401: _ERROR},
+        summary="Change your display name or time zone",
+    )
+    def patch(self, request: Request) -> Response:
+        data = ProfileUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.update_profile(user=request.user, **data.validated_data)
+        return Response(UserOutput(user).data)

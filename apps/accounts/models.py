@@ -1,0 +1,98 @@
+"""Identity: one user model, logged in by email, with a role. Staff users are operators."""
+
+from __future__ import annotations
+
+import zoneinfo
+from typing import Any, ClassVar
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Group, Permission
+from django.contrib.auth.models import PermissionsMixin as DjangoPermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone as django_timezone
+
+
+class Role(models.TextChoices):
+    LEARNER = "learner", "Learner"
+    CLIENT = "client", "Client"
+    MENTOR = "mentor", "Mentor"
+    INSTRUCTOR = "instructor", "Instructor"
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"'{value}' is not an IANA time zone, e.g. 'Europe/Berlin'.")
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        # Logins match emails case-insensitively: they are stored lower-cased.
+        return self.get(email=(username or "").strip().lower())
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        extra.setdefault("display_name", "Operator")
+        return self.create_user(email, password, **extra)
+
+
+class PermissionsMixin(DjangoPermissionsMixin):
+    """Django's mixin with its M2M tables moved into our schema (the default names would be
+    derived from our quoted db_table and be invalid)."""
+
+    groups = models.ManyToManyField(
+        Group,
+        blank=True,
+        related_name="user_set",
+        related_query_name="user",
+        db_table='"accounts"."user_groups"',
+        help_text="The groups this user belongs to (operators' permissions).",
+    )
+    user_permissions = models.ManyToManyField(
+        Permission,
+        blank=True,
+        related_name="user_set",
+        related_query_name="user",
+        db_table='"accounts"."user_permissions"',
+        help_text="Specific permissions for this user.",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    # Stored lower-cased (UserManager, services), so uniqueness is case-insensitive.
+    email = models.EmailField(max_length=254, unique=True)
+    display_name = models.CharField(max_length=80)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.LEARNER)
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(
+        default=False, help_text="Operators: may log into the admin and run the platform."
+    )
+    date_joined = models.DateTimeField(default=django_timezone.now)
+
+    objects: ClassVar[UserManager] = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = ["display_name"]
+
+    class Meta:
+        db_table = '"accounts"."user"'
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def is_operator(self) -> bool:
+        return self.is_staff

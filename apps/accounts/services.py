@@ -1,0 +1,76 @@
+"""Writes of the accounts context: one function per use case, keyword-only arguments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from apps.accounts.models import Role, User, validate_timezone
+from apps.accounts.selectors import email_taken
+from gigsy.api.authentication import forget_cached_user
+from gigsy.api.errors import ConflictError
+
+
+def _check_timezone(value: str) -> None:
+    try:
+        validate_timezone(value)
+    except ValidationError as exc:
+        raise ValidationError({"timezone": exc.messages}) from exc
+
+
+EMAIL_TAKEN = "An account with this email already exists."
+# Fields a user may change about themselves; role and staff status are operators' business.
+SELF_EDITABLE_FIELDS = ("display_name", "timezone")
+
+
+@transaction.atomic
+def register_user(
+    *, email: str, password: str, display_name: str, role: str, timezone: str = "UTC"
+) -> User:
+    email = email.strip().lower()
+    if role not in Role.values:
+        raise ValidationError({"role": [f"Must be one of {', '.join(Role.values)}."]})
+    _check_timezone(timezone)
+    user = User(email=email, display_name=display_name.strip(), role=role, timezone=timezone)
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
+    if email_taken(email=email):
+        raise ConflictError(EMAIL_TAKEN, code="email_taken", fields={"email": [EMAIL_TAKEN]})
+    user.set_password(password)
+    try:
+        # Savepoint: a concurrent registration of the same email loses the race cleanly.
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:
+        raise ConflictError(
+            EMAIL_TAKEN, code="email_taken", fields={"email": [EMAIL_TAKEN]}
+        ) from exc
+    return user
+
+
+@transaction.atomic
+def update_profile(*, user: User, **changes: Any) -> User:
+    unknown = set(changes) - set(SELF_EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({name: ["This field cannot be changed here."] for name in unknown})
+    if "timezone" in changes:
+        _check_timezone(changes["timezone"])
+    if "display_name" in changes:
+        changes["display_name"] = changes["display_name"].strip()
+        if not changes["display_name"]:
+            raise ValidationError({"display_name": ["This field may not be blank."]})
+    for name, value in changes.items():
+        setattr(user, name, value)
+    user.save(update_fields=[*changes])
+    transaction.on_commit(lambda: forget_cached_user(user.pk))
+    return user
+
+
+def user_changed_by_operator(*, user: User) -> None:
+    """The admin saved a user (role, active flag, password): drop the cached auth copy."""
+    transaction.on_commit(lambda: forget_cached_user(user.pk))

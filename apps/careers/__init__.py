@@ -1,0 +1,4 @@
+"""Bounded context `careers` (schema `careers`).
+
+Owns: profiles, skills, portfolio items, mentorship.
+"""

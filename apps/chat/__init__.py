@@ -1,0 +1,4 @@
+"""Bounded context `chat` (schema `chat`).
+
+Owns: conversations, messages (MongoDB), presence, notifications.
+"""

@@ -1,0 +1,4 @@
+"""Bounded context `gamification` (schema `gamification`).
+
+Owns: XP ledger, levels, badges, leaderboards, streaks.
+"""

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class GamificationConfig(AppConfig):
+    name = "apps.gamification"
+    label = "gamification"
+    verbose_name = "Gamification"

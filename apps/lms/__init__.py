@@ -1,0 +1,4 @@
+"""Bounded context `lms` (schema `lms`).
+
+Owns: courses, quizzes, enrollments, progress, certificates.
+"""

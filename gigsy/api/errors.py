@@ -1,0 +1,137 @@
+"""One error type for the application, one error shape for the API.
+
+Every 4xx/5xx body is `{"error": {"code", "message", "fields"?}}`. Services raise
+`ApplicationError` subclasses; DRF's own exceptions and Django's 404/500 are mapped here too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class ApplicationError(Exception):
+    """A use case refused: the message is safe to show to the caller."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    code = "bad_request"
+
+    def __init__(
+        self, message: str, *, code: str | None = None, fields: dict[str, list[str]] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code or self.code
+        self.fields = fields
+
+
+class ConflictError(ApplicationError):
+    """Duplicate or illegal state transition."""
+
+    status_code = status.HTTP_409_CONFLICT
+    code = "conflict"
+
+
+class NotFoundError(ApplicationError):
+    status_code = status.HTTP_404_NOT_FOUND
+    code = "not_found"
+
+
+class ForbiddenError(ApplicationError):
+    status_code = status.HTTP_403_FORBIDDEN
+    code = "permission_denied"
+
+
+# DRF exception class -> our code. Anything not listed keeps DRF's default_code.
+_CODES: dict[type[exceptions.APIException], str] = {
+    exceptions.ParseError: "malformed_request",
+    exceptions.NotAuthenticated: "not_authenticated",
+    exceptions.AuthenticationFailed: "authentication_failed",
+    exceptions.PermissionDenied: "permission_denied",
+    exceptions.NotFound: "not_found",
+    exceptions.MethodNotAllowed: "method_not_allowed",
+    exceptions.UnsupportedMediaType: "unsupported_media_type",
+    exceptions.Throttled: "throttled",
+}
+
+
+def envelope(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if fields:
+        error["fields"] = fields
+    return {"error": error}
+
+
+def _message_of(detail: Any) -> str:
+    if isinstance(detail, list | tuple) and detail:
+        return _message_of(detail[0])
+    if isinstance(detail, dict):
+        if "detail" in detail:
+            return _message_of(detail["detail"])
+        return "Invalid input."
+    return str(detail)
+
+
+def _code_of(exc: exceptions.APIException) -> str:
+    """The raiser's specific code ("token_not_valid", "no_active_account") if it gave one,
+    else ours for the exception class, else the class's own default code."""
+    specific = exc.get_codes()
+    if isinstance(specific, dict):
+        specific = specific.get("code")
+    if isinstance(specific, list):
+        specific = specific[0] if specific and isinstance(specific[0], str) else None
+    mapped = _CODES.get(type(exc))
+    if isinstance(specific, str) and (mapped is None or specific != exc.default_code):
+        return specific
+    if mapped is not None:
+        return mapped
+    return exc.default_code if isinstance(exc.default_code, str) else "error"
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, ApplicationError):
+        return Response(envelope(exc.code, exc.message, exc.fields), status=exc.status_code)
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)  # sets Retry-After, WWW-Authenticate
+    if response is None or not isinstance(exc, exceptions.APIException):
+        return None  # a real bug: let Django log it and answer 500 through handler500
+
+    if isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        response.data = envelope("validation_error", "Invalid input.", detail)
+    else:
+        response.data = envelope(_code_of(exc), _message_of(exc.detail))
+    return response
+
+
+def json_error(request: HttpRequest, code: str, message: str, status_code: int) -> JsonResponse:
+    return JsonResponse(envelope(code, message), status=status_code)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return json_error(request, "not_found", "No such resource.", 404)
+
+
+def server_error(request: HttpRequest) -> JsonResponse:
+    return json_error(request, "server_error", "Something went wrong on our side.", 500)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return json_error(request, "bad_request", "Bad request.", 400)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return json_error(request, "permission_denied", "You may not do that.", 403)

@@ -1,0 +1,40 @@
+"""Reject oversized request bodies before anything reads them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from gigsy.api.errors import envelope
+
+
+class MaxBodySizeMiddleware:
+    """413 for a declared Content-Length over MAX_REQUEST_BODY_BYTES.
+
+    DRF parsers read the raw stream, so Django's DATA_UPLOAD_MAX_MEMORY_SIZE does not protect
+    JSON endpoints; this does, and answers in the API's error envelope.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.limit = settings.MAX_REQUEST_BODY_BYTES
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        declared = request.META.get("CONTENT_LENGTH") or "0"
+        try:
+            length = int(declared)
+        except ValueError:
+            return JsonResponse(
+                envelope("bad_request", "Content-Length must be a number."), status=400
+            )
+        if length > self.limit:
+            return JsonResponse(
+                envelope(
+                    "payload_too_large",
+                    f"Request body is {length} bytes; the limit is {self.limit} bytes.",
+                ),
+                status=413,
+            )
+        return self.get_response(request)

@@ -1,0 +1,26 @@
+"""gunicorn settings for the `web` process: gthread workers (ARCHITECTURE.md section 1).
+
+Every value can be overridden with GUNICORN_* environment variables or on the command line.
+"""
+
+import os
+
+from prometheus_client import multiprocess
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+worker_class = "gthread"
+workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+keepalive = 5
+timeout = 30
+graceful_timeout = 20
+# Request lines and headers are bounded here; bodies by MAX_REQUEST_BODY_BYTES in Django.
+limit_request_line = 8190
+accesslog = None  # the app logs one structured line per request with its request id
+errorlog = "-"
+
+
+def child_exit(server, worker):
+    # Drop a dead worker's live gauges from the aggregated /metrics.
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.mark_process_dead(worker.pid)

@@ -1,0 +1,120 @@
+"""Bounded contexts: each in its own schema, related only to itself and the user model."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.db import connection, models
+from django.test.utils import isolate_apps
+
+from tests.architecture.boundaries import violations
+
+CONTEXTS = ["accounts", "careers", "lms", "gigs", "gamification", "chat", "search"]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def context_models() -> list[type[models.Model]]:
+    return [m for label in CONTEXTS for m in apps.get_app_config(label).get_models()]
+
+
+def test_every_context_is_installed_with_its_own_app():
+    for label in CONTEXTS:
+        assert apps.get_app_config(label).name == f"apps.{label}"
+
+
+def test_context_models_respect_the_boundaries():
+    assert context_models(), "no models found: the check would pass vacuously"
+    assert violations(context_models()) == []
+
+
+@pytest.mark.django_db
+def test_every_context_schema_exists_and_holds_its_tables():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nspname FROM pg_namespace")
+        schemas = {row[0] for row in cursor.fetchall()}
+        assert set(CONTEXTS) <= schemas
+        for model in context_models():
+            schema, table = (p.strip('"') for p in model._meta.db_table.split("."))
+            cursor.execute(
+                "SELECT 1 FROM information_schema.tables WHERE table_schema = %s "
+                "AND table_name = %s",
+                [schema, table],
+            )
+            assert cursor.fetchone(), f"{model._meta.db_table} missing"
+        cursor.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' "
+            "AND table_name LIKE 'accounts%%'"
+        )
+        assert cursor.fetchall() == []
+
+
+@isolate_apps("apps.lms", "apps.gigs")
+def test_the_checker_catches_each_kind_of_violation():
+    class Course(models.Model):
+        class Meta:
+            app_label = "lms"
+            db_table = '"lms"."course"'
+
+    class PublicTable(models.Model):
+        class Meta:
+            app_label = "gigs"
+            db_table = "gigs_gig"
+
+    class Gig(models.Model):
+        course = models.ForeignKey(Course, on_delete=models.CASCADE)
+        tags = models.ManyToManyField("self")
+
+        class Meta:
+            app_label = "gigs"
+            db_table = '"gigs"."gig"'
+
+    class WrongSchema(models.Model):
+        class Meta:
+            app_label = "gigs"
+            db_table = '"lms"."sneaky"'
+
+    found = violations([Course, PublicTable, Gig, WrongSchema])
+
+    assert any("gigs.publictable" in v and "not in schema" in v for v in found)
+    assert any("gigs.gig.course" in v and "crosses into lms.course" in v for v in found)
+    assert any("gigs.gig.tags" in v and "explicit db_table" in v for v in found)
+    assert any("gigs.wrongschema" in v for v in found)
+    assert not any(v.startswith("lms.course") for v in found)
+
+
+def test_import_linter_contracts_hold():
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "lint-imports")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Bounded contexts never import each other KEPT" in result.stdout
+
+
+def test_import_linter_catches_a_cross_context_import(tmp_path):
+    """The contract can fail: a copy of the tree where lms imports gigs is rejected."""
+    import shutil
+
+    copy = tmp_path / "tree"
+    shutil.copytree(ROOT / "apps", copy / "apps", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "gigsy", copy / "gigsy", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", copy / "pyproject.toml")
+    (copy / "apps" / "lms" / "selectors.py").write_text("import apps.gigs.models  # noqa\n")
+
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "lint-imports"), "--no-cache"],
+        cwd=copy,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PYTHONPATH": str(copy)},
+    )
+    assert result.returncode != 0
+    assert "apps.lms" in result.stdout and "apps.gigs" in result.stdout
