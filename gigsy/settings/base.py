@@ -217,6 +217,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+# Keep our structlog handlers: task log lines carry the same context as request lines.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- observability -----------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

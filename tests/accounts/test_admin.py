@@ -1,0 +1,74 @@
+"""Operators manage users and roles in the admin."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def operator(db):
+    return get_user_model().objects.create_superuser("op@example.com", "operator pass 123")
+
+
+def test_operator_lists_and_filters_users_by_role(client, operator):
+    UserFactory(email="teach@example.com", role="instructor")
+    client.force_login(operator)
+
+    response = client.get("/admin/accounts/user/?role__exact=instructor")
+
+    assert response.status_code == 200
+    rows = response.context["cl"].result_list
+    assert [u.email for u in rows] == ["teach@example.com"]
+    assert b"teach@example.com" in response.content
+
+
+def test_operator_changes_a_role_and_the_user_sees_it_at_once(
+    client, auth_api, user, operator, django_capture_on_commit_callbacks
+):
+    assert auth_api.get("/api/v1/auth/me").json()["role"] == "learner"  # cached now
+    client.force_login(operator)
+    form = {
+        "email": user.email,
+        "display_name": user.display_name,
+        "role": "mentor",
+        "timezone": "UTC",
+        "is_active": "on",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "00:00:00",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/admin/accounts/user/{user.pk}/change/", form)
+
+    assert response.status_code == 302, response.content[:2000]
+    user.refresh_from_db()
+    assert user.role == "mentor"
+    assert auth_api.get("/api/v1/auth/me").json()["role"] == "mentor"
+
+
+def test_operator_creates_a_user(client, operator):
+    client.force_login(operator)
+    response = client.post(
+        "/admin/accounts/user/add/",
+        {
+            "email": "New@Example.com",
+            "display_name": "New",
+            "role": "client",
+            "password1": "a fine passphrase 77",
+            "password2": "a fine passphrase 77",
+            "usable_password": "true",
+        },
+    )
+    assert response.status_code == 302, response.content[:2000]
+    assert get_user_model().objects.filter(role="client", display_name="New").exists()
+
+
+def test_non_operators_cannot_open_the_admin(client, user):
+    client.force_login(user)
+    response = client.get("/admin/accounts/user/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
