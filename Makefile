@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 MONGO_VENV := var/mongo-venv
 PYTEST_ARGS ?=
 # Processes `make run` starts; the MongoDB stand-in only when no MONGODB_URL is given.
-PROCESSES := web worker beat $(if $(MONGODB_URL),,mongo)
+PROCESSES := web relay consumers worker beat $(if $(MONGODB_URL),,mongo)
 
 .PHONY: help install mongo-standin services run test lint bench clean
 
@@ -56,7 +56,9 @@ run: install mongo-standin services
 	@echo "  Readiness  http://127.0.0.1:$(PORT)/readyz"
 	@echo "  WebSocket  ws://127.0.0.1:$(PORT)/ws/health/"
 	@echo ""
-	GIGSY_PORT=$(PORT) MONGO_PORT=$(MONGO_PORT) $(VENV)/bin/honcho -f Procfile.dev start $(PROCESSES)
+	GIGSY_PORT=$(PORT) MONGO_PORT=$(MONGO_PORT) \
+		MONGODB_URL=$${MONGODB_URL:-mongodb://127.0.0.1:$(MONGO_PORT)/gigsy} \
+		$(VENV)/bin/honcho -f Procfile.dev start $(PROCESSES)
 
 # --- test ------------------------------------------------------------------------------------
 lint: install

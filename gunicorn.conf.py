@@ -4,6 +4,7 @@ Every value can be overridden with GUNICORN_* environment variables or on the co
 """
 
 import os
+import shutil
 
 from prometheus_client import multiprocess
 
@@ -18,6 +19,14 @@ graceful_timeout = 20
 limit_request_line = 8190
 accesslog = None  # the app logs one structured line per request with its request id
 errorlog = "-"
+
+
+def on_starting(server):
+    # Counters from a previous run of the master would otherwise be added to this run's.
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        shutil.rmtree(directory, ignore_errors=True)
+        os.makedirs(directory, exist_ok=True)
 
 
 def child_exit(server, worker):

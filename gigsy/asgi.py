@@ -18,7 +18,8 @@ django_asgi_app = get_asgi_application()
 # Imported after Django is set up: consumers may touch models.
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from channels.security.websocket import OriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from gigsy.routing import websocket_urlpatterns  # noqa: E402
 
@@ -40,8 +41,10 @@ serve_http = os.environ.get("ASGI_SERVE_HTTP", "0") == "1"
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app if serve_http else http_not_served_here,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        # Browsers connect from the frontend's origin (CORS_ALLOWED_ORIGINS) or our own host.
+        "websocket": OriginValidator(
+            AuthMiddlewareStack(URLRouter(websocket_urlpatterns)),
+            [*settings.CORS_ALLOWED_ORIGINS, *settings.ALLOWED_HOSTS],
         ),
     }
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import environ
 import psycopg
@@ -11,6 +12,8 @@ from psycopg import sql
 
 
 def main() -> None:
+    # The same .env the settings read, so both agree on which database is meant.
+    environ.Env.read_env(Path(__file__).resolve().parent.parent / ".env", overwrite=False)
     url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gigsy")
     config = environ.Env.db_url_config(url)
     name = config["NAME"]

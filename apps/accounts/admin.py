@@ -14,13 +14,22 @@ from apps.accounts import services
 from apps.accounts.models import User
 
 
-class UserCreationForm(AdminUserCreationForm):
+class LowercaseEmailMixin:
+    """Emails are stored lower-cased everywhere (logins compare them that way)."""
+
+    cleaned_data: dict[str, Any]
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()
+
+
+class UserCreationForm(LowercaseEmailMixin, AdminUserCreationForm):
     class Meta:
         model = User
         fields = ("email", "display_name", "role")
 
 
-class UserEditForm(UserChangeForm):
+class UserEditForm(LowercaseEmailMixin, UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"
@@ -58,3 +67,13 @@ class UserAdmin(DjangoUserAdmin):
         super().save_model(request, obj, form, change)
         if change:
             services.user_changed_by_operator(user=obj)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        user_id = obj.pk
+        super().delete_model(request, obj)
+        services.users_removed_by_operator(user_ids=[user_id])
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        user_ids = list(queryset.values_list("pk", flat=True))
+        super().delete_queryset(request, queryset)
+        services.users_removed_by_operator(user_ids=user_ids)

@@ -12,6 +12,7 @@ from apps.accounts.models import Role, User, validate_timezone
 from apps.accounts.selectors import email_taken
 from gigsy.api.authentication import forget_cached_user
 from gigsy.api.errors import ConflictError
+from gigsy.events import publish
 
 
 def _check_timezone(value: str) -> None:
@@ -50,6 +51,17 @@ def register_user(
         raise ConflictError(
             EMAIL_TAKEN, code="email_taken", fields={"email": [EMAIL_TAKEN]}
         ) from exc
+    publish(
+        "user.registered",
+        {
+            "user_id": str(user.pk),
+            "role": user.role,
+            "display_name": user.display_name,
+            "timezone": user.timezone,
+        },
+        producer="accounts",
+        actor_id=str(user.pk),
+    )
     return user
 
 
@@ -74,3 +86,8 @@ def update_profile(*, user: User, **changes: Any) -> User:
 def user_changed_by_operator(*, user: User) -> None:
     """The admin saved a user (role, active flag, password): drop the cached auth copy."""
     transaction.on_commit(lambda: forget_cached_user(user.pk))
+
+
+def users_removed_by_operator(*, user_ids: list[int]) -> None:
+    """Deleted users' tokens must stop working now, not when the cache entry expires."""
+    transaction.on_commit(lambda: [forget_cached_user(pk) for pk in user_ids])

@@ -22,6 +22,12 @@ class MaxBodySizeMiddleware:
         self.limit = settings.MAX_REQUEST_BODY_BYTES
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
+            # WSGI servers hand Django chunked bodies as empty; refuse instead of misreading.
+            return JsonResponse(
+                envelope("length_required", "Send the body with a Content-Length header."),
+                status=411,
+            )
         declared = request.META.get("CONTENT_LENGTH") or "0"
         try:
             length = int(declared)

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "channels",
     "gigsy.apps.GigsyConfig",
+    "gigsy.events",
     "apps.accounts",
     "apps.careers",
     "apps.lms",
@@ -226,3 +227,20 @@ LOG_FORMAT = env.str("LOG_FORMAT", default="console")  # console | json
 LOG_REQUESTS = env.bool("LOG_REQUESTS", default=True)
 # Seconds each /readyz probe may take before that dependency counts as down.
 READINESS_TIMEOUT = env.float("READINESS_TIMEOUT", default=1.5)
+
+# --- events (gigsy/events, ARCHITECTURE.md section 4) ------------------------------------------
+EVENTS_STREAM = env.str("EVENTS_STREAM", default="GIGSY")
+EVENTS_SUBJECT_PREFIX = env.str("EVENTS_SUBJECT_PREFIX", default="gigsy")
+# JetStream drops a repeated Nats-Msg-Id within this window. It must cover the relay's retry
+# horizon (a send whose ack was lost is retried, after a crash possibly much later); the
+# consumers' inbox catches anything older, so this is the first of two guards, not the only one.
+EVENTS_DUPLICATE_WINDOW_SECONDS = env.int("EVENTS_DUPLICATE_WINDOW_SECONDS", default=6 * 3600)
+EVENTS_STREAM_MAX_AGE_DAYS = env.int("EVENTS_STREAM_MAX_AGE_DAYS", default=7)
+EVENTS_RELAY_BATCH = env.int("EVENTS_RELAY_BATCH", default=500)
+EVENTS_RELAY_POLL_SECONDS = env.float("EVENTS_RELAY_POLL_SECONDS", default=1.0)
+EVENTS_RELAY_MAX_BACKOFF_SECONDS = env.float("EVENTS_RELAY_MAX_BACKOFF_SECONDS", default=30.0)
+EVENTS_OUTBOX_RETENTION_HOURS = env.int("EVENTS_OUTBOX_RETENTION_HOURS", default=72)
+# A handler that fails this many deliveries is parked in the dead-letter table.
+EVENTS_MAX_DELIVERIES = env.int("EVENTS_MAX_DELIVERIES", default=5)
+EVENTS_ACK_WAIT_SECONDS = env.float("EVENTS_ACK_WAIT_SECONDS", default=30.0)
+EVENTS_RETRY_BASE_SECONDS = env.float("EVENTS_RETRY_BASE_SECONDS", default=1.0)

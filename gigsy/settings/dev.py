@@ -5,6 +5,7 @@ from gigsy.observability.logging import configure_logging
 from .base import *  # noqa: F403
 from .base import LOG_LEVEL, SECRET_KEY, SIMPLE_JWT, env
 
+DJANGO_ENV = "dev"
 DEBUG = env.bool("DEBUG", default=True)
 # A fixed, obviously-insecure key keeps dev tokens valid across restarts; prod refuses it.
 SECRET_KEY = SECRET_KEY or "django-insecure-dev-only-key-never-use-in-production-0123456789"

@@ -7,18 +7,23 @@ from gigsy.observability.logging import configure_logging
 from .base import *  # noqa: F403
 from .base import LOG_LEVEL, SECRET_KEY, SIMPLE_JWT, env
 
+DJANGO_ENV = "prod"
 DEBUG = False
 
 _WEAK_KEY_MARKERS = ("django-insecure", "change-me", "changeme", "test-only")
-if (
-    len(SECRET_KEY) < 50
-    or len(set(SECRET_KEY)) < 5
-    or any(marker in SECRET_KEY for marker in _WEAK_KEY_MARKERS)
-):
+
+
+def _is_weak(key: str) -> bool:
+    return len(key) < 50 or len(set(key)) < 5 or any(m in key for m in _WEAK_KEY_MARKERS)
+
+
+_HOW = '(generate one: python -c "import secrets; print(secrets.token_urlsafe(64))")'
+if _is_weak(SECRET_KEY):
     raise ImproperlyConfigured(
-        "SECRET_KEY must be set to a random value of at least 50 characters in production "
-        '(generate one: python -c "import secrets; print(secrets.token_urlsafe(64))").'
+        f"SECRET_KEY must be set to a random value of at least 50 characters in production {_HOW}."
     )
+if env.str("JWT_SIGNING_KEY", default="") and _is_weak(SIMPLE_JWT["SIGNING_KEY"]):
+    raise ImproperlyConfigured(f"JWT_SIGNING_KEY is too weak for production {_HOW}.")
 SIMPLE_JWT["SIGNING_KEY"] = SIMPLE_JWT["SIGNING_KEY"] or SECRET_KEY
 
 # TLS terminates at nginx, which sets X-Forwarded-Proto.

@@ -37,3 +37,12 @@ LOGGING = configure_logging(level="DEBUG", fmt="json")
 # Static files are found in the apps; no collectstatic run is needed for tests.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Each events test gets its own stream and subject prefix (tests/events/conftest.py); these
+# make retries and redeliveries fast enough to observe.
+EVENTS_STREAM = env.str("EVENTS_STREAM", default="GIGSY_TEST")
+EVENTS_SUBJECT_PREFIX = env.str("EVENTS_SUBJECT_PREFIX", default="gigsytest")
+EVENTS_MAX_DELIVERIES = 3
+EVENTS_RETRY_BASE_SECONDS = 0.05
+EVENTS_ACK_WAIT_SECONDS = 1.0
+EVENTS_RELAY_MAX_BACKOFF_SECONDS = 0.5

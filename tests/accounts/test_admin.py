@@ -64,7 +64,18 @@ def test_operator_creates_a_user(client, operator):
         },
     )
     assert response.status_code == 302, response.content[:2000]
-    assert get_user_model().objects.filter(role="client", display_name="New").exists()
+    assert get_user_model().objects.get(display_name="New").email == "new@example.com"
+
+
+def test_operator_deleting_a_user_revokes_their_tokens_at_once(
+    client, auth_api, user, operator, django_capture_on_commit_callbacks
+):
+    assert auth_api.get("/api/v1/auth/me").status_code == 200  # cached now
+    client.force_login(operator)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/admin/accounts/user/{user.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert auth_api.get("/api/v1/auth/me").status_code == 401
 
 
 def test_non_operators_cannot_open_the_admin(client, user):

@@ -75,6 +75,13 @@ def test_default_limit_allows_normal_bodies_and_rejects_a_megabyte(client):
     assert client.post(REGISTER, data=huge, content_type="application/json").status_code == 413
 
 
+def test_chunked_body_without_length_is_a_411(client):
+    response = client.post(
+        REGISTER, data=b"", content_type="application/json", HTTP_TRANSFER_ENCODING="chunked"
+    )
+    assert_envelope(response, 411, "length_required")
+
+
 def test_request_id_is_echoed_when_given(client):
     response = client.get("/healthz", HTTP_X_REQUEST_ID="abc-123.def")
     assert response["X-Request-ID"] == "abc-123.def"

@@ -58,6 +58,14 @@ def test_prod_passes_the_deployment_checklist_without_warnings():
     assert "no issues" in result.stdout
 
 
+def test_prod_refuses_a_weak_jwt_signing_key():
+    result = manage(
+        "check", DJANGO_ENV="prod", SECRET_KEY=secrets.token_urlsafe(64), JWT_SIGNING_KEY="short"
+    )
+    assert result.returncode != 0
+    assert "JWT_SIGNING_KEY is too weak" in result.stderr
+
+
 def test_unknown_environment_is_refused():
     result = manage("check", DJANGO_ENV="staging")
     assert result.returncode != 0

@@ -1,0 +1,26 @@
+"""The event bus: `publish()` in a service's transaction, `@handler` in a context's handlers.py.
+
+    from gigsy.events import Event, handler, publish
+
+Imported lazily: this package is also the `events` Django app, loaded before models are ready.
+"""
+
+from typing import Any
+
+__all__ = ["Event", "handler", "publish"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "publish":
+        from gigsy.events.publisher import publish
+
+        return publish
+    if name == "handler":
+        from gigsy.events.registry import handler
+
+        return handler
+    if name == "Event":
+        from gigsy.events.envelope import Event
+
+        return Event
+    raise AttributeError(name)
