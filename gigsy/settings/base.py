@@ -47,7 +47,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "django_redis.cache.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "gigsy",
         "TIMEOUT": 300,
@@ -200,6 +200,8 @@ SIMPLE_JWT = {
 }
 # How long an authenticated user stays cached in Redis between explicit invalidations.
 AUTH_USER_CACHE_SECONDS = env.int("AUTH_USER_CACHE_SECONDS", default=300)
+# ...and in each worker's memory: how long another worker's change may take to be seen here.
+AUTH_USER_LOCAL_SECONDS = env.float("AUTH_USER_LOCAL_SECONDS", default=2.0)
 
 # --- real-time ---------------------------------------------------------------------------------
 CHANNEL_LAYERS = {

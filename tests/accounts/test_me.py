@@ -109,3 +109,31 @@ def test_me_is_per_user(db, api, password):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {obtain_tokens(api, other.email)['access']}")
     assert client.get(ME).json()["email"] == "bob@example.com"
+
+
+def test_a_cached_token_still_expires(api, user):
+    """Verified tokens are cached per process; the expiry is checked on every request."""
+    import time
+    from datetime import timedelta
+
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    token = AccessToken.for_user(user)
+    token.set_exp(lifetime=timedelta(seconds=1))
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert api.get(ME).status_code == 200  # verified and cached
+    time.sleep(1.1)
+
+    response = api.get(ME)
+
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "token_not_valid"
+
+
+def test_a_tampered_token_is_rejected_even_after_the_real_one_was_cached(auth_api, tokens):
+    assert auth_api.get(ME).status_code == 200
+    header, payload, signature = tokens["access"].split(".")
+    forged = f"{header}.{payload}.{signature[:-2]}{'A' if signature[-2] != 'A' else 'B'}x"
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {forged}")
+    assert client.get(ME).status_code == 401

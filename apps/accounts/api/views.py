@@ -21,6 +21,7 @@ from apps.accounts.api.serializers import (
     TokenPairOutput,
     UserOutput,
 )
+from gigsy.api.representation import represent
 from gigsy.api.throttling import LoginAccountThrottle, LoginIPThrottle, RegisterIPThrottle
 
 _ERROR = OpenApiResponse(description="Error envelope: {error: {code, message, fields?}}")
@@ -40,7 +41,7 @@ class RegisterView(APIView):
         data = RegisterInput(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.register_user(**data.validated_data)
-        return Response(UserOutput(user).data, status=status.HTTP_201_CREATED)
+        return Response(represent(UserOutput, user), status=status.HTTP_201_CREATED)
 
 
 @extend_schema(
@@ -89,7 +90,7 @@ class LogoutView(APIView):
 class MeView(APIView):
     @extend_schema(responses={200: UserOutput, 401: _ERROR}, summary="The current user")
     def get(self, request: Request) -> Response:
-        return Response(UserOutput(request.user).data)
+        return Response(represent(UserOutput, request.user))
 
     @extend_schema(
         request=ProfileUpdateInput,
@@ -100,4 +101,4 @@ class MeView(APIView):
         data = ProfileUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.update_profile(user=request.user, **data.validated_data)
-        return Response(UserOutput(user).data)
+        return Response(represent(UserOutput, user))
