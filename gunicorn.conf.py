@@ -8,6 +8,8 @@ import shutil
 
 from prometheus_client import multiprocess
 
+from gigsy.observability.logging import configure_logging
+
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 worker_class = "gthread"
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
@@ -19,6 +21,15 @@ graceful_timeout = 20
 limit_request_line = 8190
 accesslog = None  # the app logs one structured line per request with its request id
 errorlog = "-"
+# gunicorn's own lines (boot, worker exits, timeouts) in the same format as the app's.
+logconfig_dict = configure_logging(
+    level=os.environ.get("LOG_LEVEL", "INFO"), fmt=os.environ.get("LOG_FORMAT", "json")
+)
+logconfig_dict["loggers"]["gunicorn.error"] = {
+    "handlers": ["stdout"],
+    "level": "INFO",
+    "propagate": False,
+}
 
 
 def on_starting(server):
