@@ -16,16 +16,17 @@ def load_application(monkeypatch, serve_http: bool):
     return importlib.reload(gigsy.asgi).application
 
 
+def health_socket(application, origin: bytes) -> WebsocketCommunicator:
+    return WebsocketCommunicator(
+        application, "/ws/health/", headers=[(b"host", b"127.0.0.1"), (b"origin", origin)]
+    )
+
+
 @pytest.mark.django_db(transaction=True)
 def test_websocket_health_route_answers(monkeypatch):
-    application = load_application(monkeypatch, serve_http=False)
+    ws = health_socket(load_application(monkeypatch, serve_http=False), b"http://127.0.0.1")
 
     async def exchange():
-        ws = WebsocketCommunicator(
-            application,
-            "/ws/health/",
-            headers=[(b"host", b"127.0.0.1"), (b"origin", b"http://127.0.0.1")],
-        )
         connected, _ = await ws.connect()
         assert connected
         hello = await ws.receive_json_from()
@@ -40,20 +41,20 @@ def test_websocket_health_route_answers(monkeypatch):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_websocket_from_a_foreign_origin_is_refused(monkeypatch):
-    application = load_application(monkeypatch, serve_http=False)
+@pytest.mark.parametrize(
+    ("origin", "accepted"),
+    [(b"https://evil.example", False), (b"http://localhost:3000", True)],
+    ids=["foreign", "frontend"],
+)
+def test_websocket_origin_must_be_the_frontend_or_our_host(monkeypatch, origin, accepted):
+    ws = health_socket(load_application(monkeypatch, serve_http=False), origin)
 
     async def attempt():
-        ws = WebsocketCommunicator(
-            application,
-            "/ws/health/",
-            headers=[(b"host", b"127.0.0.1"), (b"origin", b"https://evil.example")],
-        )
         connected, _ = await ws.connect()
         await ws.disconnect()
         return connected
 
-    assert async_to_sync(attempt)() is False
+    assert async_to_sync(attempt)() is accepted
 
 
 def test_production_asgi_does_not_serve_plain_http(monkeypatch):

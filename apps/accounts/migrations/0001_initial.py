@@ -4,6 +4,8 @@ import apps.accounts.models
 import django.utils.timezone
 from django.db import migrations, models
 
+from gigsy.db.operations import CreateSchema
+
 
 class Migration(migrations.Migration):
 
@@ -14,8 +16,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        # The accounts context owns the accounts schema (reversal keeps the data).
-        migrations.RunSQL("CREATE SCHEMA IF NOT EXISTS accounts", reverse_sql=migrations.RunSQL.noop),
+        CreateSchema("accounts"),
         migrations.CreateModel(
             name='User',
             fields=[

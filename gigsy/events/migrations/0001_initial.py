@@ -2,6 +2,8 @@
 
 from django.db import migrations, models
 
+from gigsy.db.operations import CreateSchema
+
 
 class Migration(migrations.Migration):
 
@@ -11,8 +13,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        # The event bus owns the events schema (reversal keeps the data).
-        migrations.RunSQL("CREATE SCHEMA IF NOT EXISTS events", reverse_sql=migrations.RunSQL.noop),
+        CreateSchema("events"),
         migrations.CreateModel(
             name='DeadLetter',
             fields=[
