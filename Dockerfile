@@ -29,15 +29,23 @@ RUN groupadd --system --gid 10001 gigsy \
 # Dependencies first so code changes don't reinstall them. Every pin in base.txt ships wheels
 # for python:3.11-slim, so no compiler is needed. torch / sentence-transformers are not needed
 # yet: they arrive with the search process and are installed into its image only.
+# A TrueType font that covers non-Latin names on certificate PDFs.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+ENV CERTIFICATE_PDF_FONT=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf \
+    CERTIFICATE_PDF_FONT_BOLD=/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf
+
 COPY requirements/base.txt requirements/base.txt
 RUN pip install -r requirements/base.txt
 
 COPY . .
 
 # Static files (admin, Swagger UI sidecar) are collected at build time and served by WhiteNoise.
-# Production settings refuse to load without a strong SECRET_KEY, so this one step gets a random
-# throw-away key; it is not an ENV/ARG and is not kept anywhere in the image.
+# Production settings refuse to load without a strong SECRET_KEY and a certificate signing key,
+# so this one step gets random throw-away keys; it is not an ENV/ARG and is not kept anywhere in the image.
 RUN SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+    CERTIFICATE_SIGNING_KEY="$(python -c 'from cryptography.hazmat.primitives import serialization as s; from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey as K; print(K.generate().private_bytes(s.Encoding.PEM, s.PrivateFormat.PKCS8, s.NoEncryption()).decode())')" \
     python manage.py collectstatic --noinput \
     && mkdir -p var/media \
     && chown -R gigsy:gigsy var/media

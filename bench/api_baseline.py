@@ -100,6 +100,22 @@ class Target:
     headers: dict[str, str]
 
 
+def _ed25519_pem() -> str:
+    """A throw-away certificate signing key: production settings require one."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    return (
+        Ed25519PrivateKey.generate()
+        .private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        .decode()
+    )
+
+
 def parse_args(argv: list[str] | None = None) -> Options:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=15.0, help="seconds per endpoint")
@@ -139,6 +155,7 @@ def server_env(options: Options, *, port: int, workdir: Path) -> dict[str, str]:
         **os.environ,
         "DJANGO_ENV": "prod",
         "SECRET_KEY": secrets.token_urlsafe(64),
+        "CERTIFICATE_SIGNING_KEY": _ed25519_pem(),
         "SECURE_SSL_REDIRECT": "0",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "LOG_FORMAT": "json",

@@ -1,2 +1,280 @@
-"""Models of the `lms` context. Every table lives in the `lms` schema:
-`db_table = '"lms"."<name>"'` (see docs/decisions/0002-one-schema-per-context.md)."""
+"""Learning: courses -> modules -> lessons, question banks and quizzes, enrollments, progress,
+certificates. Every table lives in the `lms` schema (docs/decisions/0002)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.db.models import Q
+
+
+class Level(models.TextChoices):
+    BEGINNER = "beginner", "Beginner"
+    INTERMEDIATE = "intermediate", "Intermediate"
+    ADVANCED = "advanced", "Advanced"
+
+
+class CourseStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+    ARCHIVED = "archived", "Archived"
+
+
+class Course(models.Model):
+    slug = models.SlugField(max_length=120, unique=True)
+    title = models.CharField(max_length=200)
+    summary = models.CharField(max_length=500, blank=True, default="")
+    description = models.TextField(blank=True, default="")
+    level = models.CharField(max_length=16, choices=Level.choices, default=Level.BEGINNER)
+    status = models.CharField(
+        max_length=16, choices=CourseStatus.choices, default=CourseStatus.DRAFT
+    )
+    # Skill slugs the course teaches; matched against gigs' required skills elsewhere.
+    skills = ArrayField(models.SlugField(max_length=60), default=list, blank=True)
+    instructors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="CourseInstructor", related_name="+"
+    )
+    prerequisites = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="unlocks",
+        db_table='"lms"."course_prerequisite"',
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = '"lms"."course"'
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="lms_course_catalog_idx"),
+            GinIndex(fields=["skills"], name="lms_course_skills_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CourseInstructor(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="instructor_links")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        db_table = '"lms"."course_instructor"'
+        constraints = [
+            models.UniqueConstraint(fields=["course", "user"], name="lms_course_instructor_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} teaches {self.course_id}"
+
+
+class Module(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="modules")
+    title = models.CharField(max_length=200)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        db_table = '"lms"."module"'
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class LessonKind(models.TextChoices):
+    TEXT = "text", "Text"
+    VIDEO = "video", "Video"
+    FILE = "file", "File"
+
+
+class Lesson(models.Model):
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="lessons")
+    title = models.CharField(max_length=200)
+    kind = models.CharField(max_length=8, choices=LessonKind.choices, default=LessonKind.TEXT)
+    body = models.TextField(blank=True, default="")
+    video_url = models.URLField(blank=True, default="")
+    media = models.FileField(upload_to="lms/lessons/%Y/%m/", blank=True)
+    duration_minutes = models.PositiveIntegerField(default=0)
+    position = models.PositiveIntegerField(default=0)
+    required = models.BooleanField(default=True)
+
+    class Meta:
+        db_table = '"lms"."lesson"'
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class QuestionBank(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="banks")
+    title = models.CharField(max_length=200)
+
+    class Meta:
+        db_table = '"lms"."question_bank"'
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class QuestionKind(models.TextChoices):
+    SINGLE = "single", "Single choice"
+    MULTIPLE = "multiple", "Multiple choice"
+    TRUE_FALSE = "true_false", "True / false"
+    SHORT = "short", "Short answer"
+
+
+class Question(models.Model):
+    """`choices`: [{"id": "a", "text": "..."}] for single/multiple. `answer`: the choice id
+    (single), a list of ids (multiple), a boolean (true/false) or a list of accepted texts
+    (short). Never sent to a learner before they submit."""
+
+    bank = models.ForeignKey(QuestionBank, on_delete=models.CASCADE, related_name="questions")
+    kind = models.CharField(max_length=12, choices=QuestionKind.choices)
+    prompt = models.TextField()
+    choices = models.JSONField(default=list, blank=True)
+    answer = models.JSONField()
+    # Short answers: compare case/space/punctuation-insensitively when true, exactly when false.
+    normalize = models.BooleanField(default=True)
+    explanation = models.TextField(blank=True, default="")
+    points = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        db_table = '"lms"."question"'
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.prompt[:60]
+
+
+class Quiz(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="quizzes")
+    module = models.ForeignKey(
+        Module, on_delete=models.SET_NULL, null=True, blank=True, related_name="quizzes"
+    )
+    bank = models.ForeignKey(QuestionBank, on_delete=models.PROTECT, related_name="quizzes")
+    title = models.CharField(max_length=200)
+    # Draw this many random questions per attempt; null means every question of the bank.
+    question_count = models.PositiveIntegerField(null=True, blank=True)
+    pass_mark_percent = models.PositiveIntegerField(default=70)
+    max_attempts = models.PositiveIntegerField(null=True, blank=True)
+    time_limit_seconds = models.PositiveIntegerField(null=True, blank=True)
+    required = models.BooleanField(default=True)
+
+    class Meta:
+        db_table = '"lms"."quiz"'
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(pass_mark_percent__lte=100), name="lms_quiz_pass_mark_range"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class EnrollmentStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    COMPLETED = "completed", "Completed"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class Enrollment(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="enrollments")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(
+        max_length=16, choices=EnrollmentStatus.choices, default=EnrollmentStatus.ACTIVE
+    )
+    # Incremented by a progress reset: attempts and completions belong to one cycle.
+    cycle = models.PositiveIntegerField(default=1)
+    enrolled_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = '"lms"."enrollment"'
+        constraints = [
+            models.UniqueConstraint(fields=["course", "user"], name="lms_enrollment_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.course_id}"
+
+
+class LessonCompletion(models.Model):
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="completions")
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="+")
+    completed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = '"lms"."lesson_completion"'
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrollment", "lesson"], name="lms_lesson_completion_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrollment_id}: {self.lesson_id}"
+
+
+class QuizAttempt(models.Model):
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="attempts")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="attempts")
+    cycle = models.PositiveIntegerField()
+    number = models.PositiveIntegerField()
+    question_ids = ArrayField(models.BigIntegerField())
+    started_at = models.DateTimeField(auto_now_add=True)
+    deadline = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    answers = models.JSONField(default=dict, blank=True)
+    results = models.JSONField(default=dict, blank=True)  # question id -> points earned
+    score_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    passed = models.BooleanField(null=True, blank=True)
+
+    class Meta:
+        db_table = '"lms"."quiz_attempt"'
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["quiz", "user", "cycle", "number"], name="lms_attempt_number_uniq"
+            ),
+            # One open attempt per learner and quiz: a double "start" can't create two.
+            models.UniqueConstraint(
+                fields=["quiz", "user"],
+                condition=Q(submitted_at__isnull=True),
+                name="lms_attempt_one_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"attempt {self.number} of {self.quiz_id} by {self.user_id}"
+
+
+class Certificate(models.Model):
+    """One per learner and course. Names are snapshots: a later rename changes nothing here."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="certificates")
+    verify_code = models.CharField(max_length=24, unique=True)
+    learner_name = models.CharField(max_length=80)
+    course_title = models.CharField(max_length=200)
+    skills = ArrayField(models.SlugField(max_length=60), default=list, blank=True)
+    issued_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoke_reason = models.CharField(max_length=300, blank=True, default="")
+    pdf = models.FileField(upload_to="lms/certificates/", blank=True)
+
+    class Meta:
+        db_table = '"lms"."certificate"'
+        constraints = [
+            models.UniqueConstraint(fields=["user", "course"], name="lms_certificate_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course_title}: {self.learner_name}"

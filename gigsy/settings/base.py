@@ -185,6 +185,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Choice sets that share a field name get explicit component names.
+    "ENUM_NAME_OVERRIDES": {
+        "LessonKindEnum": "apps.lms.models.LessonKind",
+        "QuestionKindEnum": "apps.lms.models.QuestionKind",
+    },
 }
 
 SIMPLE_JWT = {
@@ -202,6 +207,18 @@ SIMPLE_JWT = {
 AUTH_USER_CACHE_SECONDS = env.int("AUTH_USER_CACHE_SECONDS", default=300)
 # ...and in each worker's memory: how long another worker's change may take to be seen here.
 AUTH_USER_LOCAL_SECONDS = env.float("AUTH_USER_LOCAL_SECONDS", default=2.0)
+
+# Where the public reaches this API (printed on certificates and credentials).
+PUBLIC_API_URL = env.str("PUBLIC_API_URL", default="http://127.0.0.1:8000")
+
+# Certificates are Open Badges 3.0 credentials signed with this Ed25519 (or RSA) private key
+# (PEM; "\n" escapes allowed). Unset in development: a key is generated under var/keys/.
+CERTIFICATE_SIGNING_KEY = env.str("CERTIFICATE_SIGNING_KEY", default="")
+CERTIFICATE_KEY_ID = env.str("CERTIFICATE_KEY_ID", default="certificates-1")
+CERTIFICATE_ISSUER_NAME = env.str("CERTIFICATE_ISSUER_NAME", default="Gigsy")
+# TrueType fonts for certificate PDFs; the built-in Helvetica only covers Latin-1 names.
+CERTIFICATE_PDF_FONT = env.str("CERTIFICATE_PDF_FONT", default="")
+CERTIFICATE_PDF_FONT_BOLD = env.str("CERTIFICATE_PDF_FONT_BOLD", default="")
 
 # --- real-time ---------------------------------------------------------------------------------
 CHANNEL_LAYERS = {

@@ -26,6 +26,24 @@ if env.str("JWT_SIGNING_KEY", default="") and _is_weak(SIMPLE_JWT["SIGNING_KEY"]
     raise ImproperlyConfigured(f"JWT_SIGNING_KEY is too weak for production {_HOW}.")
 SIMPLE_JWT["SIGNING_KEY"] = SIMPLE_JWT["SIGNING_KEY"] or SECRET_KEY
 
+
+def _is_private_key(pem: str) -> bool:
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    try:
+        load_pem_private_key(pem.replace("\\n", "\n").encode(), password=None)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+# Every replica must sign certificates with the same published key.
+if not _is_private_key(env.str("CERTIFICATE_SIGNING_KEY", default="")):
+    raise ImproperlyConfigured(
+        "CERTIFICATE_SIGNING_KEY must hold the PEM private key certificates are signed with "
+        "(generate: openssl genpkey -algorithm ed25519)."
+    )
+
 # TLS terminates at nginx, which sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

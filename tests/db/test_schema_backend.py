@@ -74,3 +74,20 @@ class TestRowsDoNotLeakBetweenTransactionalTests(TransactionTestCase):
 
     def test_2_sees_no_leaked_rows(self):
         assert not get_user_model().objects.exists()
+
+
+@pytest.mark.django_db
+def test_select_for_update_of_a_qualified_table():
+    """`FOR UPDATE OF` must name the table as FROM does, without its schema."""
+    from django.db import transaction
+
+    UserFactory(email="lock@example.com")
+    user_model = get_user_model()
+    with transaction.atomic():
+        locked = list(
+            user_model.objects.select_for_update(of=("self",)).filter(email="lock@example.com")
+        )
+    assert len(locked) == 1
+    assert connection.ops.for_update_sql(of=['"lms"."enrollment"', "T3"]) == (
+        'FOR UPDATE OF "enrollment", T3'
+    )

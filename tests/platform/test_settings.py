@@ -13,6 +13,21 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def ed25519_pem() -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    return (
+        Ed25519PrivateKey.generate()
+        .private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        .decode()
+    )
+
+
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     clean = {
         k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "SECRET_KEY")
@@ -53,6 +68,7 @@ def test_prod_passes_the_deployment_checklist_without_warnings():
         DJANGO_ENV="prod",
         SECRET_KEY=secrets.token_urlsafe(64),
         ALLOWED_HOSTS="api.gigsy.example",
+        CERTIFICATE_SIGNING_KEY=ed25519_pem(),
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -64,6 +80,12 @@ def test_prod_refuses_a_weak_jwt_signing_key():
     )
     assert result.returncode != 0
     assert "JWT_SIGNING_KEY is too weak" in result.stderr
+
+
+def test_prod_refuses_to_start_without_a_certificate_signing_key():
+    result = manage("check", DJANGO_ENV="prod", SECRET_KEY=secrets.token_urlsafe(64))
+    assert result.returncode != 0
+    assert "CERTIFICATE_SIGNING_KEY" in result.stderr
 
 
 def test_unknown_environment_is_refused():

@@ -18,6 +18,9 @@ from django.db.backends.postgresql.introspection import (
     DatabaseIntrospection as PostgresIntrospection,
 )
 from django.db.backends.postgresql.introspection import TableInfo
+from django.db.backends.postgresql.operations import (
+    DatabaseOperations as PostgresOperations,
+)
 from django.db.backends.postgresql.schema import (
     DatabaseSchemaEditor as PostgresSchemaEditor,
 )
@@ -132,6 +135,19 @@ class DatabaseSchemaEditor(PostgresSchemaEditor):
         return statement
 
 
+class DatabaseOperations(PostgresOperations):
+    def for_update_sql(
+        self, nowait: bool = False, skip_locked: bool = False, of: Any = (), no_key: bool = False
+    ) -> str:
+        # `FOR UPDATE OF` takes the name a table has in FROM, never a schema-qualified one:
+        # `"lms"."enrollment"` is referred to as `"enrollment"`.
+        of = tuple(
+            self.quote_name(split_identifier(name)[1]) if "." in name else name for name in of
+        )
+        return super().for_update_sql(nowait=nowait, skip_locked=skip_locked, of=of, no_key=no_key)
+
+
 class DatabaseWrapper(PostgresDatabaseWrapper):
     introspection_class = DatabaseIntrospection
+    ops_class = DatabaseOperations
     SchemaEditorClass = DatabaseSchemaEditor

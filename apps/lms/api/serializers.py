@@ -1,0 +1,225 @@
+"""Input and output shapes of the learning API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from apps.lms.models import LessonKind, Level, QuestionKind
+
+
+class Strict(serializers.Serializer):
+    """Unknown keys are a client bug: say so instead of silently ignoring them."""
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        unknown = set(getattr(self, "initial_data", {}) or {}) - set(self.fields)
+        if unknown:
+            raise serializers.ValidationError(
+                {name: ["Unknown or read-only field."] for name in sorted(unknown)}
+            )
+        return attrs
+
+
+# --- inputs ------------------------------------------------------------------------------------
+class CourseInput(Strict):
+    title = serializers.CharField(max_length=200)
+    slug = serializers.SlugField(max_length=120, required=False)
+    summary = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=50_000)
+    level = serializers.ChoiceField(choices=Level.choices, required=False)
+    skills = serializers.ListField(
+        child=serializers.SlugField(max_length=60), max_length=30, required=False
+    )
+    prerequisites = serializers.ListField(
+        child=serializers.SlugField(max_length=120), max_length=20, required=False
+    )
+
+
+class CourseUpdateInput(CourseInput):
+    title = serializers.CharField(max_length=200, required=False)
+    slug = None  # type: ignore[assignment]  # a slug is permanent: links point at it
+
+
+class ModuleInput(Strict):
+    title = serializers.CharField(max_length=200)
+    position = serializers.IntegerField(min_value=0, required=False)
+
+
+class LessonInput(Strict):
+    title = serializers.CharField(max_length=200)
+    kind = serializers.ChoiceField(choices=LessonKind.choices, required=False)
+    body = serializers.CharField(required=False, allow_blank=True, max_length=200_000)
+    video_url = serializers.URLField(required=False, allow_blank=True)
+    duration_minutes = serializers.IntegerField(min_value=0, max_value=10_000, required=False)
+    position = serializers.IntegerField(min_value=0, required=False)
+    required = serializers.BooleanField(required=False)
+
+
+class LessonUpdateInput(LessonInput):
+    title = serializers.CharField(max_length=200, required=False)
+
+
+class BankInput(Strict):
+    title = serializers.CharField(max_length=200)
+
+
+class ChoiceInput(serializers.Serializer):
+    id = serializers.CharField(max_length=20)
+    text = serializers.CharField(max_length=1000)
+
+
+class QuestionInput(Strict):
+    kind = serializers.ChoiceField(choices=QuestionKind.choices)
+    prompt = serializers.CharField(max_length=5000)
+    choices = ChoiceInput(many=True, required=False)
+    answer = serializers.JSONField()
+    normalize = serializers.BooleanField(required=False)
+    explanation = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    points = serializers.IntegerField(min_value=1, max_value=100, required=False)
+
+
+class QuizInput(Strict):
+    title = serializers.CharField(max_length=200)
+    bank_id = serializers.IntegerField()
+    module_id = serializers.IntegerField(required=False, allow_null=True)
+    question_count = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    pass_mark_percent = serializers.IntegerField(min_value=0, max_value=100, required=False)
+    max_attempts = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    time_limit_seconds = serializers.IntegerField(min_value=10, required=False, allow_null=True)
+    required = serializers.BooleanField(required=False)
+
+
+class SubmitInput(Strict):
+    answers = serializers.DictField(child=serializers.JSONField(), allow_empty=True)
+
+
+class RevokeInput(Strict):
+    reason = serializers.CharField(max_length=300)
+
+
+# --- outputs -----------------------------------------------------------------------------------
+class CourseListOutput(serializers.Serializer):
+    slug = serializers.CharField()
+    title = serializers.CharField()
+    summary = serializers.CharField()
+    level = serializers.CharField()
+    skills = serializers.ListField(child=serializers.CharField())
+    status = serializers.CharField()
+    published_at = serializers.DateTimeField()
+
+
+class LessonOutlineOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    kind = serializers.CharField()
+    duration_minutes = serializers.IntegerField()
+    required = serializers.BooleanField()
+
+
+class QuizOutlineOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    question_count = serializers.IntegerField(allow_null=True)
+    pass_mark_percent = serializers.IntegerField()
+    max_attempts = serializers.IntegerField(allow_null=True)
+    time_limit_seconds = serializers.IntegerField(allow_null=True)
+    required = serializers.BooleanField()
+
+
+class ModuleOutlineOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    position = serializers.IntegerField()
+    lessons = LessonOutlineOutput(many=True, source="lessons.all")
+    quizzes = QuizOutlineOutput(many=True, source="quizzes.all")
+
+
+class CourseDetailOutput(CourseListOutput):
+    description = serializers.CharField()
+    prerequisites = serializers.SerializerMethodField()
+    modules = ModuleOutlineOutput(many=True, source="modules.all")
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_prerequisites(self, course: Any) -> list[str]:
+        return [c.slug for c in course.prerequisites.all()]
+
+
+class LessonOutput(LessonOutlineOutput):
+    module_id = serializers.IntegerField()
+    body = serializers.CharField()
+    video_url = serializers.CharField()
+    media_url = serializers.SerializerMethodField()
+    position = serializers.IntegerField()
+
+    def get_media_url(self, lesson: Any) -> str | None:
+        return lesson.media.url if lesson.media else None
+
+
+class EnrollmentOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    course = serializers.CharField(source="course.slug")
+    course_title = serializers.CharField(source="course.title")
+    status = serializers.CharField()
+    cycle = serializers.IntegerField()
+    enrolled_at = serializers.DateTimeField()
+    completed_at = serializers.DateTimeField(allow_null=True)
+
+
+class ProgressOutput(serializers.Serializer):
+    percent = serializers.IntegerField()
+    completed_lesson_ids = serializers.ListField(child=serializers.IntegerField())
+    passed_quiz_ids = serializers.ListField(child=serializers.IntegerField())
+    required_lessons = serializers.IntegerField()
+    required_quizzes = serializers.IntegerField()
+    resume_lesson_id = serializers.IntegerField(allow_null=True)
+    complete = serializers.BooleanField()
+
+
+class QuestionForLearnerOutput(serializers.Serializer):
+    """What a learner sees while answering: no answer, no explanation."""
+
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    prompt = serializers.CharField()
+    choices = serializers.JSONField()
+    points = serializers.IntegerField()
+
+
+class QuestionReviewOutput(QuestionForLearnerOutput):
+    answer = serializers.JSONField()
+    explanation = serializers.CharField()
+
+
+class AttemptOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    quiz_id = serializers.IntegerField()
+    number = serializers.IntegerField()
+    started_at = serializers.DateTimeField()
+    deadline = serializers.DateTimeField(allow_null=True)
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    score_percent = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
+    passed = serializers.BooleanField(allow_null=True)
+
+
+class CertificateOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    course = serializers.CharField(source="course.slug")
+    course_title = serializers.CharField()
+    learner_name = serializers.CharField()
+    verify_code = serializers.CharField()
+    issued_at = serializers.DateTimeField()
+    revoked_at = serializers.DateTimeField(allow_null=True)
+    pdf_url = serializers.SerializerMethodField()
+
+    def get_pdf_url(self, certificate: Any) -> str | None:
+        return certificate.pdf.url if certificate.pdf else None
+
+
+class VerificationOutput(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["valid", "revoked"])
+    learner_name = serializers.CharField()
+    course_title = serializers.CharField()
+    issued_at = serializers.DateTimeField()
+    revoked_at = serializers.DateTimeField(allow_null=True)

@@ -1,0 +1,136 @@
+"""Reads of the lms context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db.models import Prefetch, Q, QuerySet
+
+from apps.lms.models import (
+    Certificate,
+    Course,
+    CourseInstructor,
+    CourseStatus,
+    Enrollment,
+    EnrollmentStatus,
+    Lesson,
+    Module,
+    QuizAttempt,
+)
+
+
+def catalog(
+    *, skill: str | None = None, level: str | None = None, text: str | None = None
+) -> QuerySet[Course]:
+    """Published courses, newest first; constant query count per page."""
+    courses = Course.objects.filter(status=CourseStatus.PUBLISHED)
+    if skill:
+        courses = courses.filter(skills__contains=[skill])
+    if level:
+        courses = courses.filter(level=level)
+    if text:
+        vector = SearchVector("title", weight="A") + SearchVector("summary", weight="B")
+        courses = courses.annotate(search=vector).filter(
+            Q(search=SearchQuery(text, search_type="websearch")) | Q(title__icontains=text)
+        )
+    return courses.order_by("-published_at", "-id")
+
+
+def course_with_syllabus(*, slug: str) -> Course | None:
+    return (
+        Course.objects.filter(slug=slug)
+        .prefetch_related(
+            Prefetch("modules", queryset=Module.objects.prefetch_related("lessons", "quizzes")),
+            "prerequisites",
+        )
+        .first()
+    )
+
+
+def visible_course(*, slug: str, user: Any) -> Course | None:
+    """Published courses for everyone; drafts only for their instructors and operators."""
+    course = course_with_syllabus(slug=slug)
+    if course is None:
+        return None
+    if course.status == CourseStatus.PUBLISHED or is_instructor(course=course, user=user):
+        return course
+    return None
+
+
+def is_instructor(*, course: Course, user: Any) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return bool(user.is_staff) or CourseInstructor.objects.filter(course=course, user=user).exists()
+
+
+def missing_prerequisites(*, course: Course, user: Any) -> list[Course]:
+    done = set(
+        Enrollment.objects.filter(user=user, status=EnrollmentStatus.COMPLETED).values_list(
+            "course_id", flat=True
+        )
+    )
+    return [c for c in course.prerequisites.all() if c.pk not in done]
+
+
+def enrollments_of(*, user: Any) -> QuerySet[Enrollment]:
+    return Enrollment.objects.filter(user=user).select_related("course").order_by("-enrolled_at")
+
+
+def enrollment_of(*, course: Course, user: Any) -> Enrollment | None:
+    return Enrollment.objects.filter(course=course, user=user).select_related("course").first()
+
+
+@dataclass(frozen=True)
+class Progress:
+    percent: int
+    completed_lesson_ids: list[int]
+    passed_quiz_ids: list[int]
+    required_lessons: int
+    required_quizzes: int
+    resume_lesson_id: int | None
+    complete: bool
+
+
+def progress(*, enrollment: Enrollment) -> Progress:
+    """Where a learner stands in the current cycle (three queries)."""
+    lessons = list(
+        Lesson.objects.filter(module__course_id=enrollment.course_id)
+        .order_by("module__position", "module_id", "position", "id")
+        .values_list("id", "required")
+    )
+    done = set(enrollment.completions.values_list("lesson_id", flat=True))
+    quizzes = list(enrollment.course.quizzes.values_list("id", "required"))
+    passed = set(
+        QuizAttempt.objects.filter(
+            enrollment=enrollment, cycle=enrollment.cycle, passed=True
+        ).values_list("quiz_id", flat=True)
+    )
+    required_lessons = [lid for lid, required in lessons if required]
+    required_quizzes = [qid for qid, required in quizzes if required]
+    total = len(required_lessons) + len(required_quizzes)
+    achieved = len(set(required_lessons) & done) + len(set(required_quizzes) & passed)
+    resume = next((lid for lid, _ in lessons if lid not in done), None)
+    return Progress(
+        percent=100 if total == 0 else int(100 * achieved / total),
+        completed_lesson_ids=sorted(done),
+        passed_quiz_ids=sorted(passed),
+        required_lessons=len(required_lessons),
+        required_quizzes=len(required_quizzes),
+        resume_lesson_id=resume,
+        complete=total > 0 and achieved == total,
+    )
+
+
+def attempts_of(*, user: Any, quiz_id: int | None = None) -> QuerySet[QuizAttempt]:
+    attempts = QuizAttempt.objects.filter(user=user).select_related("quiz")
+    return attempts.filter(quiz_id=quiz_id) if quiz_id else attempts
+
+
+def certificate_by_code(*, code: str) -> Certificate | None:
+    return Certificate.objects.filter(verify_code=code).first()
+
+
+def certificates_of(*, user: Any) -> QuerySet[Certificate]:
+    return Certificate.objects.filter(user=user).order_by("-issued_at")

@@ -1,0 +1,285 @@
+"""Authoring: instructors build courses, modules, lessons, question banks and quizzes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from apps.lms.models import (
+    Course,
+    CourseInstructor,
+    CourseStatus,
+    Lesson,
+    LessonKind,
+    Module,
+    Question,
+    QuestionBank,
+    QuestionKind,
+    Quiz,
+)
+from apps.lms.services.permissions import require_author, require_editor
+from gigsy.api.errors import ConflictError
+from gigsy.events import publish
+
+COURSE_FIELDS = ("title", "summary", "description", "level", "skills")
+LESSON_FIELDS = (
+    "title",
+    "kind",
+    "body",
+    "video_url",
+    "media",
+    "duration_minutes",
+    "position",
+    "required",
+)
+
+
+def _reject_unknown(changes: dict[str, Any], allowed: tuple[str, ...]) -> None:
+    unknown = set(changes) - set(allowed)
+    if unknown:
+        raise ValidationError({name: ["This field cannot be changed here."] for name in unknown})
+
+
+def _prerequisites(slugs: list[str], *, exclude: Course | None = None) -> list[Course]:
+    found = list(Course.objects.filter(slug__in=slugs))
+    missing = sorted(set(slugs) - {c.slug for c in found})
+    if missing:
+        raise ValidationError({"prerequisites": [f"Unknown course: {s}" for s in missing]})
+    if exclude is not None and exclude in found:
+        raise ValidationError({"prerequisites": ["A course cannot require itself."]})
+    return found
+
+
+@transaction.atomic
+def create_course(
+    *,
+    author: Any,
+    title: str,
+    slug: str | None = None,
+    summary: str = "",
+    description: str = "",
+    level: str = "beginner",
+    skills: list[str] | None = None,
+    prerequisites: list[str] | None = None,
+) -> Course:
+    require_author(user=author)
+    slug = slug or slugify(title)[:120]
+    if not slug:
+        raise ValidationError({"slug": ["Give a slug, or a title with letters or digits."]})
+    course = Course(
+        slug=slug,
+        title=title,
+        summary=summary,
+        description=description,
+        level=level,
+        skills=sorted(set(skills or [])),
+    )
+    try:
+        with transaction.atomic():
+            course.save()
+    except IntegrityError as exc:
+        raise ConflictError(
+            "A course with this slug exists.",
+            code="slug_taken",
+            fields={"slug": ["Already taken."]},
+        ) from exc
+    CourseInstructor.objects.create(course=course, user=author)
+    if prerequisites:
+        course.prerequisites.set(_prerequisites(prerequisites, exclude=course))
+    return course
+
+
+@transaction.atomic
+def update_course(*, course: Course, user: Any, **changes: Any) -> Course:
+    require_editor(course=course, user=user)
+    prerequisites = changes.pop("prerequisites", None)
+    _reject_unknown(changes, COURSE_FIELDS)
+    if "skills" in changes:
+        changes["skills"] = sorted(set(changes["skills"]))
+    for name, value in changes.items():
+        setattr(course, name, value)
+    course.save()
+    if prerequisites is not None:
+        course.prerequisites.set(_prerequisites(prerequisites, exclude=course))
+    if course.status == CourseStatus.PUBLISHED:
+        _announce(course)  # the catalog's copies (search) follow the edit
+    return course
+
+
+@transaction.atomic
+def publish_course(*, course: Course, user: Any) -> Course:
+    require_editor(course=course, user=user)
+    course = Course.objects.select_for_update().get(pk=course.pk)
+    if course.status == CourseStatus.PUBLISHED:
+        raise ConflictError("The course is already published.", code="already_published")
+    if not Lesson.objects.filter(module__course=course).exists():
+        raise ConflictError("Add at least one lesson before publishing.", code="empty_course")
+    course.status = CourseStatus.PUBLISHED
+    course.published_at = timezone.now()
+    course.save(update_fields=["status", "published_at", "updated_at"])
+    _announce(course)
+    return course
+
+
+def _announce(course: Course) -> None:
+    publish(
+        "course.published",
+        {
+            "course_id": str(course.pk),
+            "slug": course.slug,
+            "title": course.title,
+            "summary": course.summary,
+            "skills": list(course.skills),
+            "level": course.level,
+        },
+        producer="lms",
+    )
+
+
+def _next_position(queryset: Any) -> int:
+    last = queryset.order_by("-position").values_list("position", flat=True).first()
+    return 0 if last is None else last + 1
+
+
+@transaction.atomic
+def add_module(*, course: Course, user: Any, title: str, position: int | None = None) -> Module:
+    require_editor(course=course, user=user)
+    if position is None:
+        position = _next_position(course.modules.all())
+    return Module.objects.create(course=course, title=title, position=position)
+
+
+@transaction.atomic
+def add_lesson(
+    *, module: Module, user: Any, title: str, kind: str = LessonKind.TEXT, **fields: Any
+) -> Lesson:
+    require_editor(course=module.course, user=user)
+    _check_lesson_content(kind, fields)
+    if fields.get("position") is None:
+        fields["position"] = _next_position(module.lessons.all())
+    return Lesson.objects.create(module=module, title=title, kind=kind, **fields)
+
+
+@transaction.atomic
+def update_lesson(*, lesson: Lesson, user: Any, **changes: Any) -> Lesson:
+    require_editor(course=lesson.module.course, user=user)
+    _reject_unknown(changes, LESSON_FIELDS)
+    for name, value in changes.items():
+        setattr(lesson, name, value)
+    _check_lesson_content(
+        lesson.kind, {"video_url": lesson.video_url, "media": lesson.media, "body": lesson.body}
+    )
+    lesson.save()
+    return lesson
+
+
+def _check_lesson_content(kind: str, fields: dict[str, Any]) -> None:
+    if kind == LessonKind.VIDEO and not fields.get("video_url") and not fields.get("media"):
+        raise ValidationError({"video_url": ["A video lesson needs a video URL or a file."]})
+    if kind == LessonKind.FILE and not fields.get("media"):
+        raise ValidationError({"media": ["A file lesson needs a file."]})
+
+
+@transaction.atomic
+def create_bank(*, course: Course, user: Any, title: str) -> QuestionBank:
+    require_editor(course=course, user=user)
+    return QuestionBank.objects.create(course=course, title=title)
+
+
+@transaction.atomic
+def add_question(
+    *,
+    bank: QuestionBank,
+    user: Any,
+    kind: str,
+    prompt: str,
+    choices: list[dict[str, str]] | None = None,
+    answer: Any,
+    normalize: bool = True,
+    explanation: str = "",
+    points: int = 1,
+) -> Question:
+    require_editor(course=bank.course, user=user)
+    choices = choices or []
+    _check_question(kind, choices, answer)
+    return Question.objects.create(
+        bank=bank,
+        kind=kind,
+        prompt=prompt,
+        choices=choices,
+        answer=answer,
+        normalize=normalize,
+        explanation=explanation,
+        points=points,
+    )
+
+
+def _check_question(kind: str, choices: list[dict[str, str]], answer: Any) -> None:
+    ids = [c.get("id") for c in choices]
+    if kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
+        if (
+            len(choices) < 2
+            or len(set(ids)) != len(ids)
+            or not all(
+                isinstance(c.get("id"), str) and isinstance(c.get("text"), str) for c in choices
+            )
+        ):
+            raise ValidationError({"choices": ["Give 2+ choices with distinct string ids."]})
+        if kind == QuestionKind.SINGLE and answer not in ids:
+            raise ValidationError({"answer": ["Must be the id of one choice."]})
+        if kind == QuestionKind.MULTIPLE and (
+            not isinstance(answer, list) or not answer or not set(answer) <= set(ids)
+        ):
+            raise ValidationError({"answer": ["Must be a non-empty list of choice ids."]})
+    elif kind == QuestionKind.TRUE_FALSE:
+        if not isinstance(answer, bool):
+            raise ValidationError({"answer": ["Must be true or false."]})
+    elif kind == QuestionKind.SHORT and (
+        not isinstance(answer, list)
+        or not answer
+        or not all(isinstance(a, str) and a.strip() for a in answer)
+    ):
+        raise ValidationError({"answer": ["Must be a non-empty list of accepted answers."]})
+
+
+@transaction.atomic
+def create_quiz(
+    *,
+    course: Course,
+    user: Any,
+    bank_id: int,
+    title: str,
+    module_id: int | None = None,
+    question_count: int | None = None,
+    pass_mark_percent: int = 70,
+    max_attempts: int | None = None,
+    time_limit_seconds: int | None = None,
+    required: bool = True,
+) -> Quiz:
+    require_editor(course=course, user=user)
+    bank = QuestionBank.objects.filter(pk=bank_id, course=course).first()
+    if bank is None:
+        raise ValidationError({"bank_id": ["No such question bank in this course."]})
+    module = None
+    if module_id is not None:
+        module = Module.objects.filter(pk=module_id, course=course).first()
+        if module is None:
+            raise ValidationError({"module_id": ["No such module in this course."]})
+    available = bank.questions.count()
+    if question_count is not None and question_count > available:
+        raise ValidationError({"question_count": [f"The bank has only {available} questions."]})
+    return Quiz.objects.create(
+        course=course,
+        bank=bank,
+        module=module,
+        title=title,
+        question_count=question_count,
+        pass_mark_percent=pass_mark_percent,
+        max_attempts=max_attempts,
+        time_limit_seconds=time_limit_seconds,
+        required=required,
+    )

@@ -1,0 +1,90 @@
+"""Certificates: issued once per learner and course when `course.completed` arrives, rendered
+to PDF after commit, verifiable by anyone, revocable by operators."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from celery import current_app
+from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from apps.lms.models import Certificate, Course
+from gigsy.api.errors import ConflictError
+from gigsy.events import publish
+from gigsy.tasks import enqueue_after_commit
+
+RENDER_PDF_TASK = "lms.render_certificate_pdf"
+
+# Unambiguous characters for codes people may type from a printed certificate.
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 12
+
+
+def new_verify_code() -> str:
+    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+@transaction.atomic
+def issue_certificate(*, user_id: int, course_id: int) -> tuple[Certificate, bool]:
+    """Returns (certificate, created); a second call for the same pair changes nothing."""
+    existing = Certificate.objects.filter(user_id=user_id, course_id=course_id).first()
+    if existing is not None:
+        return existing, False
+    course = Course.objects.get(pk=course_id)
+    learner = get_user_model().objects.get(pk=user_id)
+    certificate = Certificate(
+        user_id=user_id,
+        course=course,
+        verify_code=new_verify_code(),
+        learner_name=learner.display_name,
+        course_title=course.title,
+        skills=list(course.skills),
+    )
+    try:
+        with transaction.atomic():
+            certificate.save()
+    except IntegrityError:  # issued concurrently (or a code collision: retried by redelivery)
+        return Certificate.objects.get(user_id=user_id, course_id=course_id), False
+    _announce("certificate.issued", certificate)
+    # By name: tasks sit above services in the app's layers.
+    enqueue_after_commit(current_app.signature(RENDER_PDF_TASK), certificate.pk)
+    return certificate, True
+
+
+@transaction.atomic
+def revoke_certificate(*, certificate: Certificate, by: Any, reason: str) -> Certificate:
+    certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    if certificate.revoked_at is not None:
+        raise ConflictError("The certificate is already revoked.", code="already_revoked")
+    certificate.revoked_at = timezone.now()
+    certificate.revoke_reason = reason[:300]
+    certificate.save(update_fields=["revoked_at", "revoke_reason"])
+    _announce("certificate.revoked", certificate)
+    return certificate
+
+
+def store_pdf(*, certificate: Certificate, content: bytes) -> Certificate:
+    """Save the rendered PDF to object storage (idempotent: re-rendering replaces it)."""
+    if certificate.pdf:
+        certificate.pdf.delete(save=False)
+    certificate.pdf.save(f"{certificate.verify_code}.pdf", ContentFile(content), save=False)
+    Certificate.objects.filter(pk=certificate.pk).update(pdf=certificate.pdf.name)
+    return certificate
+
+
+def _announce(event_type: str, certificate: Certificate) -> None:
+    publish(
+        event_type,
+        {
+            "certificate_id": str(certificate.pk),
+            "user_id": str(certificate.user_id),
+            "course_id": str(certificate.course_id),
+            "skills": list(certificate.skills),
+            "verify_code": certificate.verify_code,
+        },
+        producer="lms",
+    )

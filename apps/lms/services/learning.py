@@ -1,0 +1,134 @@
+"""Learning: enrollment, lesson completion, course completion, progress reset.
+
+Enrollment state machine (who: the learner themself):
+    (none) --enroll--> active --complete--> completed
+    active|completed --unenroll--> withdrawn --enroll--> active
+    active|completed --reset--> active (a new progress cycle)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from apps.lms import selectors
+from apps.lms.models import (
+    Course,
+    CourseStatus,
+    Enrollment,
+    EnrollmentStatus,
+    Lesson,
+    LessonCompletion,
+)
+from gigsy.api.errors import ConflictError, NotFoundError
+from gigsy.events import publish
+
+
+@transaction.atomic
+def enroll(*, course: Course, user: Any) -> tuple[Enrollment, bool]:
+    """Returns (enrollment, created). Enrolling again while active is a no-op."""
+    if course.status != CourseStatus.PUBLISHED:
+        raise NotFoundError("No such course.")
+    missing = selectors.missing_prerequisites(course=course, user=user)
+    if missing:
+        raise ConflictError(
+            "Complete the prerequisite courses first: " + ", ".join(c.title for c in missing),
+            code="prerequisites_missing",
+        )
+    enrollment = Enrollment.objects.select_for_update().filter(course=course, user=user).first()
+    if enrollment is not None:
+        if enrollment.status != EnrollmentStatus.WITHDRAWN:
+            return enrollment, False
+        enrollment.status = EnrollmentStatus.ACTIVE
+        enrollment.save(update_fields=["status"])
+        return enrollment, False
+    try:
+        with transaction.atomic():
+            enrollment = Enrollment.objects.create(course=course, user=user)
+    except IntegrityError:  # a concurrent request enrolled first
+        return Enrollment.objects.get(course=course, user=user), False
+    publish(
+        "enrollment.created",
+        {"enrollment_id": str(enrollment.pk), "user_id": str(user.pk), "course_id": str(course.pk)},
+        producer="lms",
+    )
+    return enrollment, True
+
+
+@transaction.atomic
+def unenroll(*, course: Course, user: Any) -> Enrollment:
+    enrollment = _enrollment(course=course, user=user, lock=True)
+    if enrollment.status == EnrollmentStatus.WITHDRAWN:
+        raise ConflictError("You are not enrolled in this course.", code="not_enrolled")
+    enrollment.status = EnrollmentStatus.WITHDRAWN
+    enrollment.save(update_fields=["status"])
+    return enrollment
+
+
+@transaction.atomic
+def complete_lesson(*, lesson: Lesson, user: Any) -> Enrollment:
+    course = lesson.module.course
+    enrollment = _enrollment(course=course, user=user, lock=True)
+    if enrollment.status == EnrollmentStatus.WITHDRAWN:
+        raise ConflictError("Enroll in the course first.", code="not_enrolled")
+    _, created = LessonCompletion.objects.get_or_create(enrollment=enrollment, lesson=lesson)
+    if created:
+        publish(
+            "lesson.completed",
+            {"user_id": str(user.pk), "course_id": str(course.pk), "lesson_id": str(lesson.pk)},
+            producer="lms",
+        )
+        complete_if_done(enrollment=enrollment)
+    return enrollment
+
+
+def complete_if_done(*, enrollment: Enrollment) -> bool:
+    """Mark the course completed once every required lesson and quiz is done. The caller
+    holds the enrollment row lock, so two last steps racing complete it only once."""
+    if enrollment.status != EnrollmentStatus.ACTIVE:
+        return False
+    progress = selectors.progress(enrollment=enrollment)
+    if not progress.complete:
+        return False
+    enrollment.status = EnrollmentStatus.COMPLETED
+    enrollment.completed_at = timezone.now()
+    enrollment.save(update_fields=["status", "completed_at"])
+    publish(
+        "course.completed",
+        {
+            "user_id": str(enrollment.user_id),
+            "course_id": str(enrollment.course_id),
+            "enrollment_id": str(enrollment.pk),
+            "skills": list(enrollment.course.skills),
+        },
+        producer="lms",
+    )
+    return True
+
+
+@transaction.atomic
+def reset_progress(*, course: Course, user: Any) -> Enrollment:
+    """Start over for a retake: completions go, attempts stay as history of the old cycle.
+    A certificate already earned is kept."""
+    enrollment = _enrollment(course=course, user=user, lock=True)
+    if enrollment.status == EnrollmentStatus.WITHDRAWN:
+        raise ConflictError("Enroll in the course first.", code="not_enrolled")
+    enrollment.completions.all().delete()
+    enrollment.attempts.filter(submitted_at__isnull=True).delete()
+    enrollment.cycle += 1
+    enrollment.status = EnrollmentStatus.ACTIVE
+    enrollment.completed_at = None
+    enrollment.save(update_fields=["cycle", "status", "completed_at"])
+    return enrollment
+
+
+def _enrollment(*, course: Course, user: Any, lock: bool = False) -> Enrollment:
+    queryset = Enrollment.objects.select_related("course")
+    if lock:
+        queryset = queryset.select_for_update(of=("self",))
+    enrollment = queryset.filter(course=course, user=user).first()
+    if enrollment is None:
+        raise ConflictError("Enroll in the course first.", code="not_enrolled")
+    return enrollment

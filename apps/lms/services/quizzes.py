@@ -1,0 +1,159 @@
+"""Quiz attempts: start (draw questions), submit (grade on the server), expire.
+
+Attempt state machine (who: the learner themself):
+    started --submit before deadline--> graded (passed | failed)
+    started --deadline passes--> expired (graded 0, failed; settled when the learner next
+                                 starts an attempt or submits late)
+Late submissions are rejected. Correct answers are never returned before submission.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from apps.lms.grading import AnswerShapeError, check_shape, points_for
+from apps.lms.models import (
+    CourseStatus,
+    Enrollment,
+    EnrollmentStatus,
+    Question,
+    Quiz,
+    QuizAttempt,
+)
+from apps.lms.services.learning import complete_if_done
+from gigsy.api.errors import ConflictError, NotFoundError
+from gigsy.events import publish
+
+# Network and clock skew allowance on the time limit.
+GRACE = timedelta(seconds=2)
+_random = random.SystemRandom()
+
+
+@transaction.atomic
+def start_attempt(*, quiz: Quiz, user: Any) -> QuizAttempt:
+    """Start an attempt, or return the one still open (a double click starts one)."""
+    if quiz.course.status != CourseStatus.PUBLISHED:
+        raise NotFoundError("No such quiz.")
+    enrollment = (
+        Enrollment.objects.select_for_update().filter(course=quiz.course_id, user=user).first()
+    )
+    if enrollment is None or enrollment.status == EnrollmentStatus.WITHDRAWN:
+        raise ConflictError("Enroll in the course first.", code="not_enrolled")
+    open_attempt = QuizAttempt.objects.filter(
+        quiz=quiz, user=user, submitted_at__isnull=True
+    ).first()
+    if open_attempt is not None:
+        if not _expired(open_attempt):
+            return open_attempt
+        _grade(open_attempt, answers={}, now=timezone.now())
+    used = QuizAttempt.objects.filter(quiz=quiz, user=user, cycle=enrollment.cycle).count()
+    if quiz.max_attempts is not None and used >= quiz.max_attempts:
+        raise ConflictError(f"All {quiz.max_attempts} attempts are used.", code="no_attempts_left")
+    question_ids = list(quiz.bank.questions.values_list("id", flat=True))
+    if not question_ids:
+        raise ConflictError("This quiz has no questions yet.", code="empty_quiz")
+    if quiz.question_count:
+        question_ids = _random.sample(question_ids, min(quiz.question_count, len(question_ids)))
+    now = timezone.now()
+    deadline = now + timedelta(seconds=quiz.time_limit_seconds) if quiz.time_limit_seconds else None
+    try:
+        with transaction.atomic():
+            return QuizAttempt.objects.create(
+                quiz=quiz,
+                user=user,
+                enrollment=enrollment,
+                cycle=enrollment.cycle,
+                number=used + 1,
+                question_ids=question_ids,
+                deadline=deadline,
+            )
+    except IntegrityError:  # a concurrent start won: return its attempt
+        return QuizAttempt.objects.get(quiz=quiz, user=user, submitted_at__isnull=True)
+
+
+@transaction.atomic
+def submit_attempt(*, attempt: QuizAttempt, user: Any, answers: dict[str, Any]) -> QuizAttempt:
+    attempt = QuizAttempt.objects.select_for_update().select_related("quiz").get(pk=attempt.pk)
+    if attempt.user_id != user.pk:
+        raise NotFoundError("No such attempt.")
+    if attempt.submitted_at is not None:
+        raise ConflictError("This attempt was already submitted.", code="already_submitted")
+    now = timezone.now()
+    if _expired(attempt, now=now):
+        raise ConflictError(
+            "The time limit has passed; the attempt can no longer be submitted.",
+            code="time_limit_exceeded",
+        )
+    questions = _questions(attempt)
+    _check_answers(questions, answers)
+    return _grade(attempt, answers=answers, now=now, questions=questions)
+
+
+def _expired(attempt: QuizAttempt, *, now: Any = None) -> bool:
+    return attempt.deadline is not None and (now or timezone.now()) > attempt.deadline + GRACE
+
+
+def _questions(attempt: QuizAttempt) -> dict[str, Question]:
+    return {str(q.pk): q for q in Question.objects.filter(pk__in=attempt.question_ids)}
+
+
+def _check_answers(questions: dict[str, Question], answers: dict[str, Any]) -> None:
+    errors: dict[str, list[str]] = {}
+    for key, answer in answers.items():
+        question = questions.get(key)
+        if question is None:
+            errors[key] = ["This question is not part of the attempt."]
+            continue
+        try:
+            check_shape(question, answer)
+        except AnswerShapeError as exc:
+            errors[key] = [str(exc)]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _grade(
+    attempt: QuizAttempt,
+    *,
+    answers: dict[str, Any],
+    now: Any,
+    questions: dict[str, Question] | None = None,
+) -> QuizAttempt:
+    questions = questions if questions is not None else _questions(attempt)
+    results = {key: points_for(q, answers.get(key)) for key, q in questions.items()}
+    possible = sum(q.points for q in questions.values()) or 1
+    score = (Decimal(100 * sum(results.values())) / possible).quantize(
+        Decimal("0.01"), rounding=ROUND_HALF_UP
+    )
+    quiz = attempt.quiz
+    attempt.answers = answers
+    attempt.results = results
+    attempt.score_percent = score
+    attempt.passed = score >= quiz.pass_mark_percent
+    attempt.submitted_at = now
+    attempt.save(update_fields=["answers", "results", "score_percent", "passed", "submitted_at"])
+    course = quiz.course
+    publish(
+        "quiz.passed" if attempt.passed else "quiz.failed",
+        {
+            "user_id": str(attempt.user_id),
+            "course_id": str(course.pk),
+            "quiz_id": str(quiz.pk),
+            "attempt_id": str(attempt.pk),
+            "score": float(score),
+            "skills": list(course.skills),
+        },
+        producer="lms",
+    )
+    if attempt.passed:
+        enrollment = Enrollment.objects.select_for_update().get(pk=attempt.enrollment_id)
+        if enrollment.cycle == attempt.cycle:
+            complete_if_done(enrollment=enrollment)
+    return attempt

@@ -1,0 +1,368 @@
+"""Open Badges 3.0 credentials: document shape, VC-JWT signing, published keys, key handling."""
+
+from __future__ import annotations
+
+import base64
+import json
+import stat
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from apps.lms.credentials import (
+    OB_CONTEXT,
+    VC_CONTEXT,
+    CertificateFacts,
+    CredentialVerificationError,
+    RevokedCertificateError,
+    build_open_badge,
+    load_signing_key,
+    public_jwks,
+    revocation_list,
+    sign_credential,
+    verify_credential,
+)
+
+ISSUER = "https://gigsy.example"
+VERIFY_URL = "https://gigsy.example/certificates/verify/K7Q2-9XZD"
+KID = "https://api.gigsy.example/.well-known/jwks.json#certificates-1"
+
+
+def make_facts(**changes: object) -> CertificateFacts:
+    facts = {
+        "certificate_id": "9f0c3a52-4d1e-4b8a-9b61-0c2f7d3e8a11",
+        "verify_code": "K7Q2-9XZD",
+        "learner_id": "42",
+        "learner_name": "Ada Lovelace",
+        "course_id": "7",
+        "course_title": "Python Basics",
+        "course_summary": "Variables, loops and tests.",
+        "skills": ("python", "testing"),
+        "issued_at": datetime(2025, 3, 5, 12, 30, 15, 987654, tzinfo=UTC),
+    }
+    facts.update(changes)
+    return CertificateFacts(**facts)  # type: ignore[arg-type]
+
+
+def badge(**changes: object) -> dict:
+    return build_open_badge(
+        make_facts(**changes), issuer_url=ISSUER, issuer_name="Gigsy", verify_url=VERIFY_URL
+    )
+
+
+@pytest.fixture
+def key() -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.generate()
+
+
+def b64url_json(segment: str) -> dict:
+    return json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+
+
+def b64url(data: dict) -> str:
+    raw = json.dumps(data, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+# --- the document ------------------------------------------------------------------------------
+
+
+def test_open_badge_has_the_required_ob3_fields_and_types() -> None:
+    credential = badge()
+
+    assert credential["@context"] == [VC_CONTEXT, OB_CONTEXT]
+    assert credential["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
+    assert credential["id"] == VERIFY_URL
+    assert credential["name"]
+    assert credential["issuer"] == {
+        "id": ISSUER,
+        "type": ["Profile"],
+        "name": "Gigsy",
+        "url": ISSUER,
+    }
+    # UTC with a Z, whole seconds (so the JWT's nbf can equal it exactly).
+    assert credential["validFrom"] == "2025-03-05T12:30:15Z"
+    subject = credential["credentialSubject"]
+    assert subject["type"] == ["AchievementSubject"]
+    assert subject["id"].startswith("urn:uuid:")
+    achievement = subject["achievement"]
+    assert achievement["type"] == ["Achievement"]
+    assert achievement["id"].startswith(f"{ISSUER}/")
+    assert achievement["name"] == "Python Basics"
+    assert achievement["description"] == "Variables, loops and tests."
+    assert "Python Basics" in achievement["criteria"]["narrative"]
+    assert achievement["achievementType"] == "CertificateOfCompletion"
+    assert achievement["tag"] == ["python", "testing"]
+    assert credential["credentialSchema"][0]["type"] == "1EdTechJsonSchemaValidator2019"
+    assert "credentialStatus" not in credential
+
+
+def test_subject_is_pseudonymous_and_stable_per_learner() -> None:
+    first = badge()["credentialSubject"]
+    again = badge(certificate_id="another", course_id="8")["credentialSubject"]
+    other = badge(learner_id="43")["credentialSubject"]
+
+    assert first["id"] == again["id"]
+    assert first["id"] != other["id"]
+    assert "42" not in first["id"]
+    assert first["identifier"] == [
+        {
+            "type": "IdentityObject",
+            "identityType": "name",
+            "hashed": False,
+            "identityHash": "Ada Lovelace",
+        }
+    ]
+
+
+def test_empty_summary_gets_a_description_and_no_skills_no_tag() -> None:
+    achievement = badge(course_summary="  ", skills=())["credentialSubject"]["achievement"]
+
+    assert "Python Basics" in achievement["description"]
+    assert "tag" not in achievement
+
+
+def test_revocation_list_is_referenced_when_configured() -> None:
+    list_url = "https://api.gigsy.example/api/v1/certificates/revocations"
+    credential = build_open_badge(
+        make_facts(),
+        issuer_url=ISSUER,
+        issuer_name="Gigsy",
+        verify_url=VERIFY_URL,
+        revocation_list_url=list_url,
+    )
+
+    assert credential["credentialStatus"] == {"id": list_url, "type": "1EdTechRevocationList"}
+    document = revocation_list(
+        list_url=list_url, issuer_url=ISSUER, revoked_credential_ids=[credential["id"]]
+    )
+    assert document["revokedCredentials"] == [{"id": VERIFY_URL, "revoked": True}]
+
+
+def test_achievement_id_is_the_same_course_for_every_learner_and_can_be_given() -> None:
+    assert badge()["credentialSubject"]["achievement"]["id"] == f"{ISSUER}/courses/7"
+    assert (
+        badge(learner_id="43")["credentialSubject"]["achievement"]["id"]
+        == badge()["credentialSubject"]["achievement"]["id"]
+    )
+    given = build_open_badge(
+        make_facts(),
+        issuer_url=ISSUER,
+        issuer_name="Gigsy",
+        verify_url=VERIFY_URL,
+        achievement_id="https://gigsy.example/courses/python-basics",
+    )
+    assert given["credentialSubject"]["achievement"]["id"] == (
+        "https://gigsy.example/courses/python-basics"
+    )
+
+
+def test_revoked_certificate_is_not_issued() -> None:
+    with pytest.raises(RevokedCertificateError):
+        badge(revoked=True)
+
+
+def test_naive_issue_time_is_refused() -> None:
+    with pytest.raises(ValueError, match="timezone"):
+        badge(issued_at=datetime(2025, 3, 5, 12, 0))
+
+
+# --- signing and verification ------------------------------------------------------------------
+
+
+def test_token_follows_the_ob3_jwt_proof_format(key: Ed25519PrivateKey) -> None:
+    credential = badge()
+    token = sign_credential(credential, key, KID)
+
+    header_segment, payload_segment, _ = token.split(".")
+    assert b64url_json(header_segment) == {"alg": "EdDSA", "typ": "JWT", "kid": KID}
+    payload = b64url_json(payload_segment)
+    assert payload["iss"] == ISSUER
+    assert payload["jti"] == VERIFY_URL
+    assert payload["sub"] == credential["credentialSubject"]["id"]
+    assert payload["nbf"] == int(datetime(2025, 3, 5, 12, 30, 15, tzinfo=UTC).timestamp())
+    # VC 2.0 style: the credential's members at the top level, no "vc" wrapper.
+    assert "vc" not in payload
+    assert {k: v for k, v in payload.items() if k not in {"iss", "jti", "sub", "nbf"}} == (
+        credential
+    )
+
+
+def test_token_verifies_with_the_published_jwks(key: Ed25519PrivateKey) -> None:
+    credential = badge()
+    jwks = public_jwks(key, KID)
+
+    assert verify_credential(sign_credential(credential, key, KID), jwks) == credential
+    assert verify_credential(sign_credential(credential, key, KID), jwks, issuer=ISSUER)
+    # A generic JOSE library verifies it with nothing but the JWKS.
+    public = jwt.PyJWK(jwks["keys"][0]).key
+    decoded = jwt.decode(sign_credential(credential, key, KID), public, algorithms=["EdDSA"])
+    assert decoded["credentialSubject"] == credential["credentialSubject"]
+
+
+def test_published_jwks_holds_only_the_public_key(key: Ed25519PrivateKey) -> None:
+    (jwk,) = public_jwks(key, KID)["keys"]
+
+    raw_public = key.public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    )
+    assert jwk["kty"] == "OKP"
+    assert jwk["crv"] == "Ed25519"
+    assert jwk["kid"] == KID
+    assert jwk["use"] == "sig"
+    assert jwk["alg"] == "EdDSA"
+    assert base64.urlsafe_b64decode(jwk["x"] + "=") == raw_public
+    assert "d" not in jwk
+
+
+def test_tampered_payload_is_rejected(key: Ed25519PrivateKey) -> None:
+    token = sign_credential(badge(), key, KID)
+    header, payload_segment, signature = token.split(".")
+    payload = b64url_json(payload_segment)
+    payload["credentialSubject"]["achievement"]["name"] = "Quantum Computing"
+    forged = f"{header}.{b64url(payload)}.{signature}"
+
+    with pytest.raises(CredentialVerificationError):
+        verify_credential(forged, public_jwks(key, KID))
+
+
+def test_token_signed_by_another_key_is_rejected(key: Ed25519PrivateKey) -> None:
+    intruder = Ed25519PrivateKey.generate()
+    token = sign_credential(badge(), intruder, KID)
+
+    with pytest.raises(CredentialVerificationError):
+        verify_credential(token, public_jwks(key, KID))
+
+
+def test_unknown_or_missing_kid_is_rejected(key: Ed25519PrivateKey) -> None:
+    jwks = public_jwks(key, KID)
+    with pytest.raises(CredentialVerificationError, match="unknown key id"):
+        verify_credential(sign_credential(badge(), key, "someone-elses-key"), jwks)
+
+    claims = {**badge(), "iss": ISSUER, "jti": VERIFY_URL, "sub": "urn:x", "nbf": 1}
+    without_kid = jwt.encode(claims, key, algorithm="EdDSA")
+    with pytest.raises(CredentialVerificationError, match="unknown key id"):
+        verify_credential(without_kid, jwks)
+
+
+def test_algorithm_comes_from_the_key_not_the_token(key: Ed25519PrivateKey) -> None:
+    # An HS256 token "signed" with the public key bytes must not pass as EdDSA.
+    jwk = public_jwks(key, KID)["keys"][0]
+    claims = {**badge(), "iss": ISSUER, "jti": VERIFY_URL, "sub": "urn:x", "nbf": 1}
+    forged = jwt.encode(claims, jwk["x"], algorithm="HS256", headers={"kid": KID})
+
+    with pytest.raises(CredentialVerificationError):
+        verify_credential(forged, {"keys": [jwk]})
+
+
+def test_claims_must_match_the_credential(key: Ed25519PrivateKey) -> None:
+    credential = badge()
+    claims = {
+        **credential,
+        "iss": ISSUER,
+        "jti": VERIFY_URL,
+        "sub": "urn:uuid:00000000-0000-0000-0000-000000000000",  # not the subject's id
+        "nbf": int(datetime(2025, 3, 5, 12, 30, 15, tzinfo=UTC).timestamp()),
+    }
+    token = jwt.encode(claims, key, algorithm="EdDSA", headers={"kid": KID})
+
+    with pytest.raises(CredentialVerificationError, match="'sub'"):
+        verify_credential(token, public_jwks(key, KID))
+
+
+def test_wrong_expected_issuer_is_rejected(key: Ed25519PrivateKey) -> None:
+    token = sign_credential(badge(), key, KID)
+
+    with pytest.raises(CredentialVerificationError, match="issued by"):
+        verify_credential(token, public_jwks(key, KID), issuer="https://other.example")
+
+
+def test_credential_not_yet_valid_is_rejected(key: Ed25519PrivateKey) -> None:
+    future = datetime.now(UTC) + timedelta(days=1)
+    token = sign_credential(badge(issued_at=future), key, KID)
+
+    with pytest.raises(CredentialVerificationError):
+        verify_credential(token, public_jwks(key, KID))
+
+
+def test_retired_keys_stay_published_and_verify(key: Ed25519PrivateKey) -> None:
+    old_key = Ed25519PrivateKey.generate()
+    old_token = sign_credential(badge(), old_key, "certificates-0")
+    retired = public_jwks(old_key, "certificates-0")["keys"]
+
+    jwks = public_jwks(key, KID, retired=retired)
+
+    assert [k["kid"] for k in jwks["keys"]] == [KID, "certificates-0"]
+    assert verify_credential(old_token, jwks)["id"] == VERIFY_URL
+    with pytest.raises(ValueError, match="public"):
+        public_jwks(key, KID, retired=[{**retired[0], "d": "secret"}])
+
+
+def test_rsa_key_signs_rs256() -> None:
+    rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    token = sign_credential(badge(), rsa_key, KID)
+    jwks = public_jwks(rsa_key, KID)
+
+    assert jwt.get_unverified_header(token)["alg"] == "RS256"
+    assert jwks["keys"][0]["kty"] == "RSA"
+    assert "d" not in jwks["keys"][0]
+    assert verify_credential(token, jwks)["id"] == VERIFY_URL
+
+
+# --- key handling ------------------------------------------------------------------------------
+
+
+def public_bytes(key: Ed25519PrivateKey | rsa.RSAPrivateKey) -> bytes:
+    return key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def test_development_key_is_generated_once_and_kept_private(tmp_path: Path) -> None:
+    path = tmp_path / "keys" / "certificate-signing.pem"
+
+    first = load_signing_key(None, fallback_path=path)
+    second = load_signing_key("", fallback_path=path)
+
+    assert isinstance(first, Ed25519PrivateKey)
+    assert public_bytes(first) == public_bytes(second)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert [p.name for p in path.parent.iterdir()] == ["certificate-signing.pem"]
+
+
+def test_pem_from_the_environment_with_escaped_newlines_loads(tmp_path: Path) -> None:
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    as_env_var = pem.strip().replace("\n", "\\n")
+    assert "\n" not in as_env_var
+    fallback = tmp_path / "unused.pem"
+
+    loaded = load_signing_key(as_env_var, fallback_path=fallback)
+
+    assert public_bytes(loaded) == public_bytes(key)
+    assert not fallback.exists()
+
+
+def test_bad_or_weak_pem_is_refused_without_echoing_it(tmp_path: Path) -> None:
+    garbage = "-----BEGIN PRIVATE KEY-----\\nbm90IGEga2V5\\n-----END PRIVATE KEY-----"
+    with pytest.raises(ValueError, match="not an unencrypted PEM") as excinfo:
+        load_signing_key(garbage, fallback_path=tmp_path / "k.pem")
+    assert "bm90IGEga2V5" not in str(excinfo.value)
+
+    weak = rsa.generate_private_key(public_exponent=65537, key_size=1024)  # noqa: S505 (deliberately too weak)
+    weak_pem = weak.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    with pytest.raises(ValueError, match="2048"):
+        load_signing_key(weak_pem, fallback_path=tmp_path / "k.pem")

@@ -1,0 +1,171 @@
+"""Quiz rules: hidden answers, server grading, attempt limits, time limits, bad input."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from apps.lms.models import QuizAttempt
+from tests.lms.conftest import answers, build_course, client_for
+
+pytestmark = pytest.mark.django_db
+LMS = "/api/v1/lms"
+
+
+@pytest.fixture
+def me(built, learner):
+    client = client_for(learner)
+    client.post(f"{LMS}/courses/{built.course.slug}/enrollment")
+    return client
+
+
+def start(me, built) -> dict:
+    response = me.post(f"{LMS}/quizzes/{built.quiz.pk}/attempts")
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def test_answers_are_hidden_until_submitted(me, built):
+    attempt = start(me, built)
+    assert len(attempt["questions"]) == 4
+    for question in attempt["questions"]:
+        assert "answer" not in question
+        assert "explanation" not in question
+    reread = me.get(f"{LMS}/attempts/{attempt['id']}").json()
+    assert all("answer" not in q for q in reread["questions"])
+
+    me.post(f"{LMS}/attempts/{attempt['id']}/submit", {"answers": answers(built)}, format="json")
+    review = me.get(f"{LMS}/attempts/{attempt['id']}").json()
+    short = next(q for q in review["questions"] if q["kind"] == "short")
+    assert short["answer"] == ["def"]
+    assert short["explanation"] == "def starts a function."
+    assert short["points_earned"] == 1
+
+
+def test_starting_twice_resumes_the_open_attempt(me, built):
+    assert start(me, built)["id"] == start(me, built)["id"]
+    assert QuizAttempt.objects.count() == 1
+
+
+def test_wrong_answers_fail_and_grading_is_on_the_server(me, built):
+    attempt = start(me, built)
+    response = me.post(
+        f"{LMS}/attempts/{attempt['id']}/submit",
+        {"answers": answers(built, single="a", multiple=["a"], short="define")},
+        format="json",
+    )
+    body = response.json()
+    assert body["passed"] is False
+    assert body["score_percent"] == "25.00"  # only true/false is right
+
+
+@pytest.mark.parametrize(
+    ("bad", "reason"),
+    [
+        ({"single": 2}, "choice ids"),
+        ({"single": "z"}, "choice ids"),
+        ({"multiple": "a"}, "list"),
+        ({"multiple": ["a", "a"]}, "distinct"),
+        ({"true_false": "yes"}, "true or false"),
+        ({"short": ["def"]}, "text"),
+    ],
+)
+def test_answers_of_the_wrong_type_are_400_and_nothing_is_recorded(me, built, bad, reason):
+    attempt = start(me, built)
+    response = me.post(
+        f"{LMS}/attempts/{attempt['id']}/submit", {"answers": answers(built, **bad)}, format="json"
+    )
+
+    assert response.status_code == 400
+    fields = response.json()["error"]["fields"]
+    key = str(built.question_ids[next(iter(bad))])
+    assert reason in fields[key][0]
+    assert QuizAttempt.objects.get(pk=attempt["id"]).submitted_at is None
+
+
+def test_unknown_question_id_is_400(me, built):
+    attempt = start(me, built)
+    response = me.post(
+        f"{LMS}/attempts/{attempt['id']}/submit", {"answers": {"999999": "a"}}, format="json"
+    )
+    assert response.status_code == 400
+    assert "999999" in response.json()["error"]["fields"]
+
+
+@pytest.mark.parametrize(
+    "body", [{"answers": "nope"}, {"answers": []}, {}, {"answers": {}, "extra": 1}]
+)
+def test_malformed_submissions_are_400(me, built, body):
+    attempt = start(me, built)
+    response = me.post(f"{LMS}/attempts/{attempt['id']}/submit", body, format="json")
+    assert response.status_code == 400
+
+
+def test_submitting_twice_is_409_and_recorded_once(me, built):
+    attempt = start(me, built)
+    url = f"{LMS}/attempts/{attempt['id']}/submit"
+    assert me.post(url, {"answers": answers(built)}, format="json").status_code == 200
+    again = me.post(url, {"answers": answers(built, single="a")}, format="json")
+
+    assert again.status_code == 409
+    assert again.json()["error"]["code"] == "already_submitted"
+    assert QuizAttempt.objects.get(pk=attempt["id"]).score_percent == 100
+
+
+def test_attempt_limit(instructor, learner):
+    built = build_course(instructor, slug="limited", max_attempts=2)
+    me = client_for(learner)
+    me.post(f"{LMS}/courses/limited/enrollment")
+    for _ in range(2):
+        attempt = start(me, built)
+        me.post(
+            f"{LMS}/attempts/{attempt['id']}/submit",
+            {"answers": answers(built, single="a", short="x")},
+            format="json",
+        )
+
+    third = me.post(f"{LMS}/quizzes/{built.quiz.pk}/attempts")
+
+    assert third.status_code == 409
+    assert third.json()["error"]["code"] == "no_attempts_left"
+
+
+def test_late_submission_is_rejected(instructor, learner):
+    built = build_course(instructor, slug="timed", time_limit_seconds=60)
+    me = client_for(learner)
+    me.post(f"{LMS}/courses/timed/enrollment")
+    attempt = start(me, built)
+    assert attempt["deadline"] is not None
+    QuizAttempt.objects.filter(pk=attempt["id"]).update(
+        deadline=timezone.now() - timedelta(seconds=5)
+    )
+
+    late = me.post(
+        f"{LMS}/attempts/{attempt['id']}/submit", {"answers": answers(built)}, format="json"
+    )
+
+    assert late.status_code == 409
+    assert late.json()["error"]["code"] == "time_limit_exceeded"
+    assert QuizAttempt.objects.get(pk=attempt["id"]).passed is None
+    # The expired attempt is settled as failed when the learner starts the next one.
+    second = start(me, built)
+    assert second["number"] == 2
+    assert QuizAttempt.objects.get(pk=attempt["id"]).passed is False
+
+
+def test_another_learners_attempt_is_404(me, built, other_learner):
+    attempt = start(me, built)
+    stranger = client_for(other_learner)
+    assert stranger.get(f"{LMS}/attempts/{attempt['id']}").status_code == 404
+    submit = stranger.post(
+        f"{LMS}/attempts/{attempt['id']}/submit", {"answers": answers(built)}, format="json"
+    )
+    assert submit.status_code == 404
+
+
+def test_quiz_requires_enrollment(built, other_learner):
+    response = client_for(other_learner).post(f"{LMS}/quizzes/{built.quiz.pk}/attempts")
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "not_enrolled"
