@@ -20,6 +20,7 @@ class MaxBodySizeMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
         self.limit = settings.MAX_REQUEST_BODY_BYTES
+        self.upload_limit = settings.MAX_UPLOAD_BYTES
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
@@ -35,11 +36,13 @@ class MaxBodySizeMiddleware:
             return JsonResponse(
                 envelope("bad_request", "Content-Length must be a number."), status=400
             )
-        if length > self.limit:
+        is_upload = request.META.get("CONTENT_TYPE", "").startswith("multipart/form-data")
+        limit = self.upload_limit if is_upload else self.limit
+        if length > limit:
             return JsonResponse(
                 envelope(
                     "payload_too_large",
-                    f"Request body is {length} bytes; the limit is {self.limit} bytes.",
+                    f"Request body is {length} bytes; the limit is {limit} bytes.",
                 ),
                 status=413,
             )

@@ -149,3 +149,47 @@ def test_catalog_page_has_a_constant_query_count(instructor, api, django_assert_
         build_course(instructor, slug=f"c{n}")
     with django_assert_max_num_queries(2):  # count + page
         assert len(api.get(f"{LMS}/courses").json()["results"]) == 5
+
+
+def test_instructor_uploads_lesson_media_to_storage(built, instructor, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    lesson = built.lessons[0]
+    me = client_for(instructor)
+    upload = SimpleUploadedFile("intro.pdf", b"%PDF-1.4 tiny", content_type="application/pdf")
+
+    response = me.put(f"{LMS}/lessons/{lesson.pk}/media", {"file": upload}, format="multipart")
+
+    assert response.status_code == 200, response.content
+    assert response.json()["media_url"].endswith(".pdf")
+    stored = list(tmp_path.rglob("intro*.pdf"))
+    assert len(stored) == 1
+    assert stored[0].read_bytes() == b"%PDF-1.4 tiny"
+
+
+def test_lesson_media_rejects_html_and_non_instructors(
+    built, instructor, learner, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    url = f"{LMS}/lessons/{built.lessons[0].pk}/media"
+    page = SimpleUploadedFile("x.html", b"<script>", content_type="text/html")
+    assert client_for(instructor).put(url, {"file": page}, format="multipart").status_code == 400
+    pdf = SimpleUploadedFile("x.pdf", b"%PDF", content_type="application/pdf")
+    assert client_for(learner).put(url, {"file": pdf}, format="multipart").status_code == 403
+    as_json = client_for(instructor).put(url, {"file": "x"}, format="json")
+    assert as_json.status_code == 415
+    assert list(tmp_path.rglob("*")) == []
+
+
+def test_demo_courses_seed_is_idempotent(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo_courses", stdout=StringIO())
+    call_command("seed_demo_courses", stdout=StringIO())
+    assert Course.objects.filter(status="published").count() == 2

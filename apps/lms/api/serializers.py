@@ -61,6 +61,10 @@ class LessonUpdateInput(LessonInput):
     title = serializers.CharField(max_length=200, required=False)
 
 
+class MediaInput(Strict):
+    file = serializers.FileField(allow_empty_file=False)
+
+
 class BankInput(Strict):
     title = serializers.CharField(max_length=200)
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("modules/<int:module_id>/lessons", views.LessonCreateView.as_view()),
     path("lessons/<int:lesson_id>", views.LessonView.as_view(), name="lms-lesson"),
     path("lessons/<int:lesson_id>/complete", views.LessonCompleteView.as_view()),
+    path("lessons/<int:lesson_id>/media", views.LessonMediaView.as_view()),
     path("banks/<int:bank_id>/questions", views.QuestionCreateView.as_view()),
     path("quizzes/<int:quiz_id>/attempts", views.AttemptStartView.as_view()),
     path("attempts/<int:attempt_id>", views.AttemptView.as_view(), name="lms-attempt"),

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, status
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -188,6 +189,23 @@ def _lesson(lesson_id: int, user: Any) -> Lesson:
     ):
         raise NotFoundError("No such lesson.")
     return lesson
+
+
+class LessonMediaView(APIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={"multipart/form-data": s.MediaInput},
+        responses={200: s.LessonOutput, 400: _ERROR, 403: _ERROR, 413: _ERROR},
+        summary="Upload a lesson's video or file (multipart, field `file`)",
+    )
+    def put(self, request: Request, lesson_id: int) -> Response:
+        lesson = authoring.attach_lesson_media(
+            lesson=_lesson(lesson_id, request.user),
+            user=request.user,
+            upload=_input(s.MediaInput, request)["file"],
+        )
+        return Response(represent(s.LessonOutput, lesson))
 
 
 class BankCreateView(APIView):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -174,6 +175,47 @@ def update_lesson(*, lesson: Lesson, user: Any, **changes: Any) -> Lesson:
         lesson.kind, {"video_url": lesson.video_url, "media": lesson.media, "body": lesson.body}
     )
     lesson.save()
+    return lesson
+
+
+# Media a lesson may carry; nothing a browser would run (no HTML, SVG or scripts).
+MEDIA_EXTENSIONS = {
+    ".mp4",
+    ".webm",
+    ".mov",
+    ".mp3",
+    ".m4a",
+    ".ogg",
+    ".pdf",
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    ".zip",
+    ".txt",
+    ".md",
+    ".csv",
+    ".pptx",
+    ".docx",
+    ".xlsx",
+    ".ipynb",
+}
+
+
+@transaction.atomic
+def attach_lesson_media(*, lesson: Lesson, user: Any, upload: Any) -> Lesson:
+    require_editor(course=lesson.module.course, user=user)
+    extension = Path(upload.name or "").suffix.lower()
+    if extension not in MEDIA_EXTENSIONS:
+        raise ValidationError(
+            {"file": [f"Files of type {extension or '(none)'} are not accepted here."]}
+        )
+    previous = lesson.media.name if lesson.media else None
+    lesson.media.save(Path(upload.name).name, upload, save=False)
+    lesson.save(update_fields=["media"])
+    if previous:
+        storage = lesson.media.storage
+        transaction.on_commit(lambda: storage.delete(previous))
     return lesson
 
 
