@@ -10,7 +10,7 @@ from gigsy.observability import views as probes
 api_v1 = [
     path("auth/", include("apps.accounts.api.urls")),
     path("lms/", include("apps.lms.api.urls")),
-    path("certificates/", include("apps.lms.api.certificate_urls")),
+    path("", include("apps.lms.api.certificate_urls")),
 ]
 
 urlpatterns = [

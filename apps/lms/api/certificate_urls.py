@@ -2,10 +2,23 @@ from django.urls import path
 
 from apps.lms.api import certificate_views as views
 
+# Mounted at /api/v1/ (certificates are the public face of the lms context).
 urlpatterns = [
-    path("", views.MyCertificatesView.as_view(), name="certificates-mine"),
-    path("verify/<str:code>", views.VerifyCertificateView.as_view(), name="certificate-verify"),
-    path("jwks.json", views.JwksView.as_view(), name="certificate-jwks"),
-    path("<int:certificate_id>/pdf", views.CertificatePdfView.as_view(), name="certificate-pdf"),
-    path("<int:certificate_id>/badge", views.OpenBadgeView.as_view(), name="certificate-badge"),
+    path("certificates", views.MyCertificatesView.as_view(), name="certificates-mine"),
+    path(
+        "certificates/verify/<str:code>",
+        views.VerifyCertificateView.as_view(),
+        name="certificate-verify",
+    ),
+    path("certificates/jwks.json", views.JwksView.as_view(), name="certificate-jwks"),
+    path(
+        "certificates/<int:certificate_id>/pdf",
+        views.CertificatePdfView.as_view(),
+        name="certificate-pdf",
+    ),
+    path(
+        "certificates/<int:certificate_id>/badge",
+        views.OpenBadgeView.as_view(),
+        name="certificate-badge",
+    ),
 ]

@@ -19,11 +19,18 @@ COURSES = [
         "summary": "Variables, functions and tests: enough Python to take your first gig.",
         "level": "beginner",
         "skills": ["python", "testing"],
-        "lessons": [("Hello, Python", "print('hello')"), ("Functions", "def add(a, b): ..."),
-                    ("Testing with pytest", "assert add(1, 2) == 3")],
+        "lessons": [
+            ("Hello, Python", "print('hello')"),
+            ("Functions", "def add(a, b): ..."),
+            ("Testing with pytest", "assert add(1, 2) == 3"),
+        ],
         "questions": [
-            ("single", "Which keyword defines a function?",
-             [{"id": "a", "text": "func"}, {"id": "b", "text": "def"}], "b"),
+            (
+                "single",
+                "Which keyword defines a function?",
+                [{"id": "a", "text": "func"}, {"id": "b", "text": "def"}],
+                "b",
+            ),
             ("true_false", "pytest discovers files named test_*.py.", [], True),
             ("short", "What does `len([1, 2, 3])` return?", [], ["3", "three"]),
         ],
@@ -36,9 +43,16 @@ COURSES = [
         "skills": ["communication", "project-management"],
         "lessons": [("Reading a gig", "..."), ("Milestones and escrow", "...")],
         "questions": [
-            ("multiple", "Which belong in a milestone?",
-             [{"id": "a", "text": "A deliverable"}, {"id": "b", "text": "An amount"},
-              {"id": "c", "text": "Your password"}], ["a", "b"]),
+            (
+                "multiple",
+                "Which belong in a milestone?",
+                [
+                    {"id": "a", "text": "A deliverable"},
+                    {"id": "b", "text": "An amount"},
+                    {"id": "c", "text": "Your password"},
+                ],
+                ["a", "b"],
+            ),
         ],
     },
 ]
@@ -58,18 +72,34 @@ class Command(BaseCommand):
             if Course.objects.filter(slug=spec["slug"]).exists():
                 continue
             course = authoring.create_course(
-                author=instructor, title=spec["title"], slug=spec["slug"],
-                summary=spec["summary"], level=spec["level"], skills=spec["skills"],
+                author=instructor,
+                title=spec["title"],
+                slug=spec["slug"],
+                summary=spec["summary"],
+                level=spec["level"],
+                skills=spec["skills"],
             )
             module = authoring.add_module(course=course, user=instructor, title="Essentials")
             for title, body in spec["lessons"]:
                 authoring.add_lesson(module=module, user=instructor, title=title, body=body)
             bank = authoring.create_bank(course=course, user=instructor, title="Check-up")
             for kind, prompt, choices, answer in spec["questions"]:
-                authoring.add_question(bank=bank, user=instructor, kind=kind, prompt=prompt,
-                                       choices=choices, answer=answer)
-            authoring.create_quiz(course=course, user=instructor, bank_id=bank.pk,
-                                  title="Check-up", pass_mark_percent=60, max_attempts=5)
+                authoring.add_question(
+                    bank=bank,
+                    user=instructor,
+                    kind=kind,
+                    prompt=prompt,
+                    choices=choices,
+                    answer=answer,
+                )
+            authoring.create_quiz(
+                course=course,
+                user=instructor,
+                bank_id=bank.pk,
+                title="Check-up",
+                pass_mark_percent=60,
+                max_attempts=5,
+            )
             authoring.publish_course(course=course, user=instructor)
             created += 1
         self.stdout.write(f"Demo courses: {created} created, {len(COURSES) - created} existed.")
