@@ -25,7 +25,7 @@ LMS = "/api/v1/lms"
 def test_completion_issues_a_certificate_and_renders_its_pdf(
     bus,
     instructor,
-    learner,  # noqa: F811
+    learner,
     settings,
     tmp_path,
 ):
