@@ -22,8 +22,8 @@ LMS = "/api/v1/lms"
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("bus")
 def test_completion_issues_a_certificate_and_renders_its_pdf(
-    bus,
     instructor,
     learner,
     settings,
