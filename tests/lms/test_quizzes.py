@@ -169,3 +169,35 @@ def test_quiz_requires_enrollment(built, other_learner):
     response = client_for(other_learner).post(f"{LMS}/quizzes/{built.quiz.pk}/attempts")
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "not_enrolled"
+
+
+def test_quiz_draws_n_random_questions_from_its_bank(built, instructor, me):
+    from apps.lms.services import authoring
+
+    sampled = authoring.create_quiz(
+        course=built.course,
+        user=instructor,
+        bank_id=built.quiz.bank_id,
+        title="Draw two",
+        question_count=2,
+    )
+    attempt = me.post(f"{LMS}/quizzes/{sampled.pk}/attempts").json()
+    ids = [q["id"] for q in attempt["questions"]]
+    assert len(ids) == len(set(ids)) == 2
+    assert set(ids) <= set(built.question_ids.values())
+    # An answer to a question that was not drawn is refused.
+    missing = next(i for i in built.question_ids.values() if i not in ids)
+    response = me.post(
+        f"{LMS}/attempts/{attempt['id']}/submit", {"answers": {str(missing): True}}, format="json"
+    )
+    assert response.status_code == 400
+
+
+def test_unenrolled_learner_cannot_continue(me, built):
+    assert me.delete(f"{LMS}/courses/{built.course.slug}/enrollment").status_code == 200
+    response = me.post(f"{LMS}/lessons/{built.lessons[0].pk}/complete")
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "not_enrolled"
+    again = me.post(f"{LMS}/courses/{built.course.slug}/enrollment")
+    assert again.status_code == 200
+    assert again.json()["status"] == "active"
