@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models import Q
 
@@ -46,12 +47,20 @@ class Course(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    # Catalog text search: stored and indexed, so a query doesn't rebuild it for every course.
+    search_vector = models.GeneratedField(
+        expression=SearchVector("title", weight="A", config="english")
+        + SearchVector("summary", weight="B", config="english"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
 
     class Meta:
         db_table = '"lms"."course"'
         indexes = [
             models.Index(fields=["status", "-published_at"], name="lms_course_catalog_idx"),
             GinIndex(fields=["skills"], name="lms_course_skills_idx"),
+            GinIndex(fields=["search_vector"], name="lms_course_search_idx"),
         ]
 
     def __str__(self) -> str:

@@ -30,7 +30,7 @@ log = structlog.get_logger("gigsy.relay")
 _CLAIM = """
     SELECT id, event_id::text, subject, payload, correlation_id
     FROM events.outbox
-    WHERE sent_at IS NULL
+    WHERE sent_at IS NULL AND subject LIKE %s
     ORDER BY id
     LIMIT %s
     FOR UPDATE SKIP LOCKED
@@ -45,6 +45,11 @@ _PRUNE = """
         WHERE sent_at < now() - make_interval(hours => %s) LIMIT 10000
     )
 """
+
+
+def _like_prefix(prefix: str) -> str:
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "%"
 
 
 def database_conninfo(alias: str = "default") -> dict[str, Any]:
@@ -66,12 +71,17 @@ class Relay:
         nats_url: str | None = None,
         batch_size: int | None = None,
         name: str = "relay",
+        keep_sent_ids: bool = False,
     ) -> None:
         self.nats_url = nats_url or settings.NATS_URL
         self.batch_size = batch_size or settings.EVENTS_RELAY_BATCH
         self.name = name
         self.stats = RelayStats()
-        self.sent_event_ids: list[str] = []  # kept for tests and the bench; cheap strings
+        # Only tests ask to keep them: a long-running relay must not grow with every event.
+        self.sent_event_ids: list[str] | None = [] if keep_sent_ids else None
+        self.last_claimed = 0
+        # Only this deployment's subjects: another prefix's rows are another relay's business.
+        self._subject_pattern = _like_prefix(f"{settings.EVENTS_SUBJECT_PREFIX}.")
         self._db: psycopg.AsyncConnection | None = None
         self._nc: Client | None = None
         self._js: JetStreamContext | None = None
@@ -105,7 +115,10 @@ class Relay:
         js = await self._jetstream()
         db = await self._database()
         async with db.transaction():
-            rows = await (await db.execute(_CLAIM, [self.batch_size])).fetchall()
+            rows = await (
+                await db.execute(_CLAIM, [self._subject_pattern, self.batch_size])
+            ).fetchall()
+            self.last_claimed = len(rows)
             if not rows:
                 return 0
             results = await asyncio.gather(
@@ -119,6 +132,7 @@ class Relay:
             failed = [row[0] for row, result in zip(rows, results, strict=True) if result]
             if acked:
                 await db.execute(_MARK_SENT, [acked])
+            if acked and self.sent_event_ids is not None:
                 self.sent_event_ids.extend(
                     row[1] for row, result in zip(rows, results, strict=True) if result is None
                 )
@@ -127,8 +141,13 @@ class Relay:
                 await db.execute(_MARK_FAILED, [error[:1000], failed])
         self.stats.sent += len(acked)
         self.stats.failed += len(failed)
-        if failed:
+        if failed and not acked:
+            # Nothing went through: NATS or the stream is unreachable. Back off.
             raise ConnectionError(f"{len(failed)} of {len(rows)} publishes failed: {error}")
+        if failed:
+            # NATS took the others, so these rows are the problem (too large, no stream): they
+            # keep attempts and last_error for operators and must not stall everything else.
+            log.error("relay.rows_failed", relay=self.name, rows=len(failed), error=error[:300])
         return len(acked)
 
     @staticmethod
@@ -174,7 +193,7 @@ class Relay:
             while not stop.is_set():
                 try:
                     self._wake.clear()
-                    sent = await self.drain_once()
+                    await self.drain_once()
                     if backoff:
                         log.info("relay.recovered", relay=self.name)
                     backoff = 0.0
@@ -183,7 +202,7 @@ class Relay:
                         last_prune = loop.time()
                         if pruned:
                             log.info("relay.pruned", rows=pruned)
-                    if sent == self.batch_size:
+                    if self.last_claimed == self.batch_size:
                         continue  # more are waiting
                     await self._sleep(stop, settings.EVENTS_RELAY_POLL_SECONDS)
                 except Exception as exc:  # NATS or PostgreSQL trouble: keep rows, back off

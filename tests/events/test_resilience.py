@@ -99,7 +99,8 @@ def test_relay_pointed_at_a_closed_port_keeps_everything(bus):
 
 def test_two_relays_at_once_send_each_event_once(bus):
     ids = publish_pings(2000)
-    first, second = Relay(batch_size=100, name="a"), Relay(batch_size=100, name="b")
+    first = Relay(batch_size=100, name="a", keep_sent_ids=True)
+    second = Relay(batch_size=100, name="b", keep_sent_ids=True)
 
     asyncio.run(
         run_until(
@@ -267,3 +268,33 @@ def test_one_bad_event_does_not_hold_back_its_batch(bus, register_handler):
     assert calls[3] == settings.EVENTS_MAX_DELIVERIES
     assert InboxEntry.objects.filter(consumer="tests.picky").count() == 5
     assert DeadLetter.objects.get().payload["data"] == {"n": 3}
+
+
+def test_an_unpublishable_row_does_not_stall_the_others(bus, settings):
+    import uuid
+
+    too_big = OutboxEvent.objects.create(
+        event_id=uuid.uuid4(),
+        event_type="test.pinged",
+        subject=f"{settings.EVENTS_SUBJECT_PREFIX}.test.pinged",
+        payload=b"x" * (2 * 1024 * 1024),
+    )
+    foreign = OutboxEvent.objects.create(
+        event_id=uuid.uuid4(),
+        event_type="test.pinged",
+        subject="someone-else.test.pinged",
+        payload=b"{}",
+    )
+    ids = publish_pings(50)
+    relay = Relay(batch_size=20, keep_sent_ids=True)
+
+    elapsed = asyncio.run(run_until([relay], lambda: len(relay.sent_event_ids) >= 50))
+
+    assert elapsed < 5, "the bad row made the relay back off"
+    assert sorted(relay.sent_event_ids) == sorted(ids)
+    too_big.refresh_from_db()
+    assert too_big.sent_at is None
+    assert too_big.attempts >= 1
+    assert too_big.last_error
+    foreign.refresh_from_db()
+    assert (foreign.sent_at, foreign.attempts) == (None, 0)

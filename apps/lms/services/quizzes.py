@@ -80,7 +80,13 @@ def start_attempt(*, quiz: Quiz, user: Any) -> QuizAttempt:
 
 @transaction.atomic
 def submit_attempt(*, attempt: QuizAttempt, user: Any, answers: dict[str, Any]) -> QuizAttempt:
-    attempt = QuizAttempt.objects.select_for_update().select_related("quiz").get(pk=attempt.pk)
+    # Lock the attempt only: a join would also lock the quiz row and serialize every
+    # learner's submission to the same quiz.
+    attempt = (
+        QuizAttempt.objects.select_for_update(of=("self",))
+        .select_related("quiz__course", "quiz__bank")
+        .get(pk=attempt.pk)
+    )
     if attempt.user_id != user.pk:
         raise NotFoundError("No such attempt.")
     if attempt.submitted_at is not None:
