@@ -47,6 +47,7 @@ def course_with_syllabus(*, slug: str) -> Course | None:
         .prefetch_related(
             Prefetch("modules", queryset=Module.objects.prefetch_related("lessons", "quizzes")),
             "prerequisites",
+            "quizzes",
         )
         .first()
     )

@@ -39,6 +39,7 @@ def test_instructor_builds_and_publishes_a_course(instructor):
 
     assert published.status_code == 200
     assert published.json()["modules"][0]["lessons"][0]["title"] == "Borrowing"
+    assert published.json()["quizzes"] == []
     event = OutboxEvent.objects.get(event_type="course.published")
     assert b'"slug":"rust-101"' in bytes(event.payload)
 

@@ -145,3 +145,8 @@ def test_reset_progress_starts_a_new_cycle(built, learner):
     assert reset.status_code == 200
     assert reset.json()["cycle"] == 2
     assert me.get(f"{LMS}/courses/{slug}/progress").json()["completed_lesson_ids"] == []
+
+
+def test_course_detail_lists_course_level_quizzes(built, api):
+    detail = api.get(f"{LMS}/courses/{built.course.slug}").json()
+    assert [q["id"] for q in detail["quizzes"]] == [built.quiz.pk]

@@ -144,6 +144,8 @@ class CourseDetailOutput(CourseListOutput):
     description = serializers.CharField()
     prerequisites = serializers.SerializerMethodField()
     modules = ModuleOutlineOutput(many=True, source="modules.all")
+    # Every quiz of the course, including those not placed in a module.
+    quizzes = QuizOutlineOutput(many=True, source="quizzes.all")
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_prerequisites(self, course: Any) -> list[str]:
