@@ -43,55 +43,44 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
-import secrets
-import signal
 import statistics
 import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 
 from _support import (
     BenchError,
     GunicornServer,
-    StartCheck,
+    ServerOptions,
     WrkResult,
+    add_throttle_argument,
+    add_wrk_arguments,
+    bench_main,
+    bench_settings,
     cpu_busy_pct,
     ensure_wrk,
-    free_port,
     http_json,
+    min_connections_per_worker,
+    print_busy,
+    print_checks,
+    prod_server,
     run_wrk,
+    server_layout,
+    spread_check,
 )
 
 ME_PATH = "/api/v1/auth/me"
 HEALTHZ_PATH = "/healthz"
 BENCH_EMAIL = "bench-api-baseline@example.com"
 BENCH_PASSWORD = "bench-Baseline-7f3c9a2e-only"  # a local bench account, not a secret
-GUNICORN_WORKERS, GUNICORN_THREADS = 2, 8
-# Huge rates: one user hammering one endpoint must not turn into a 429 benchmark.
-UNTHROTTLED = "100000000/min"
-THROTTLE_ENV = (
-    "THROTTLE_USER",
-    "THROTTLE_ANON",
-    "THROTTLE_LOGIN_IP",
-    "THROTTLE_LOGIN_ACCOUNT",
-    "THROTTLE_REGISTER",
-)
 TARGET_RATIO_PCT = 60.0
 TARGET_P99_MS = 50.0
-BUSY_WARNING_PCT = 15.0
 
 
-@dataclass(frozen=True)
-class Options:
-    duration_s: float
-    warmup_s: float
-    connections: int
-    threads: int
+@dataclass(frozen=True, kw_only=True)
+class Options(ServerOptions):
     rounds: int
-    throttle_rate: str
 
 
 @dataclass(frozen=True)
@@ -100,77 +89,26 @@ class Target:
     headers: dict[str, str]
 
 
-def _ed25519_pem() -> str:
-    """A throw-away certificate signing key: production settings require one."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    return (
-        Ed25519PrivateKey.generate()
-        .private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        .decode()
-    )
-
-
 def parse_args(argv: list[str] | None = None) -> Options:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=float, default=15.0, help="seconds per endpoint")
-    parser.add_argument("--warmup", type=float, default=3.0, help="warm-up seconds, discarded")
-    parser.add_argument("--connections", type=int, default=32, help="wrk connections")
-    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    add_wrk_arguments(parser, duration_help="seconds per endpoint")
     parser.add_argument("--rounds", type=int, default=1, help="alternate the endpoints N times")
-    parser.add_argument(
-        "--throttle-rate",
-        default=UNTHROTTLED,
-        help=f"rate of every DRF throttle scope on the server (default {UNTHROTTLED})",
-    )
+    add_throttle_argument(parser)
     args = parser.parse_args(argv)
     if min(args.duration, args.connections, args.threads, args.rounds) < 1 or args.warmup < 0:
         parser.error("duration, connections, threads and rounds must be >= 1, warmup >= 0")
     if args.threads > args.connections:
         parser.error("wrk needs at least one connection per thread")
-    return Options(
-        duration_s=args.duration,
-        warmup_s=args.warmup,
-        connections=args.connections,
-        threads=args.threads,
-        rounds=args.rounds,
-        throttle_rate=args.throttle_rate,
-    )
+    return Options(**ServerOptions.fields(args), rounds=args.rounds)
 
 
 # --- server -----------------------------------------------------------------------------------
 
 
-def server_env(options: Options, *, port: int, workdir: Path) -> dict[str, str]:
-    """The production settings, plus the documented bench deviations. `workdir` holds the
-    (empty) Prometheus directory and gunicorn's control socket, which by default lives in
-    ~/.gunicorn and would clash with another gunicorn on this machine (e.g. `make run`)."""
+def access_minutes(options: Options) -> int:
+    """The access token must outlive the run; its lifetime costs nothing per request."""
     run_s = 2 * (options.warmup_s + options.rounds * options.duration_s)
-    env = {
-        **os.environ,
-        "DJANGO_ENV": "prod",
-        "SECRET_KEY": secrets.token_urlsafe(64),
-        "CERTIFICATE_SIGNING_KEY": _ed25519_pem(),
-        "SECURE_SSL_REDIRECT": "0",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "LOG_FORMAT": "json",
-        "PROMETHEUS_MULTIPROC_DIR": str(workdir / "prometheus"),
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "GUNICORN_CMD_ARGS": f"--control-socket {workdir / 'gunicorn.ctl'}",
-        "GUNICORN_WORKERS": str(GUNICORN_WORKERS),
-        "GUNICORN_THREADS": str(GUNICORN_THREADS),
-        # The access token must outlive the run; its lifetime costs nothing per request.
-        "JWT_ACCESS_MINUTES": str(max(15, math.ceil(run_s / 60) + 5)),
-    }
-    env.pop("DJANGO_SETTINGS_MODULE", None)  # gigsy.settings.select() derives it from DJANGO_ENV
-    env.pop("JWT_SIGNING_KEY", None)  # tokens are signed with the fresh SECRET_KEY
-    env.update(dict.fromkeys(THROTTLE_ENV, options.throttle_rate))
-    return env
+    return max(15, math.ceil(run_s / 60) + 5)
 
 
 # --- the bench user ---------------------------------------------------------------------------
@@ -217,27 +155,6 @@ def verify_endpoints(base_url: str, auth: dict[str, str]) -> None:
 # --- measurement ------------------------------------------------------------------------------
 
 
-def min_connections_per_worker(options: Options) -> int:
-    """Half of each worker's fair share of the wrk connections."""
-    return options.connections // (2 * GUNICORN_WORKERS)
-
-
-def spread_check(server: GunicornServer, options: Options) -> StartCheck:
-    """Accept a wrk run only when every worker holds at least `min_connections_per_worker`
-    (see the module docstring: otherwise one worker may end up serving them all)."""
-    minimum = min_connections_per_worker(options)
-
-    def check() -> tuple[bool, str]:
-        split = server.connection_split()
-        if split is None:
-            return True, "conns/worker unknown (ss unavailable)"
-        counts = sorted(split.values(), reverse=True)
-        counts += [0] * (GUNICORN_WORKERS - len(counts))
-        return min(counts) >= minimum, "conns/worker " + "/".join(map(str, counts))
-
-    return check
-
-
 def load(
     server: GunicornServer, target: Target, options: Options, seconds: float, label: str
 ) -> WrkResult:
@@ -249,15 +166,14 @@ def load(
         connections=options.connections,
         threads=options.threads,
         headers=target.headers,
-        start_check=spread_check(server, options),
+        start_check=spread_check(server, options.connections),
     )
     print(
         f"  {label:<10} GET {target.path:<16} {seconds:>4g} s {result.requests_per_s:>9.1f} req/s"
         f"  p99 {result.p99_ms:7.2f} ms  {result.note}",
         flush=True,
     )
-    if result.errors:
-        raise BenchError(f"{label} of {url}: {', '.join(result.errors)}")
+    result.require_clean(f"{label} of {url}")
     return result
 
 
@@ -302,21 +218,16 @@ def print_report(rounds: list[list[WrkResult]], options: Options, busy: float | 
     ratio = statistics.median(ratios)
     median_note = f", medians of {options.rounds} rounds" if options.rounds > 1 else ""
     print(
-        f"\nAPI baseline: gunicorn gthread {GUNICORN_WORKERS} workers x {GUNICORN_THREADS} "
-        f"threads, DJANGO_ENV=prod, LOG_FORMAT=json; wrk -c{options.connections} "
-        f"-t{options.threads} -d{options.duration_s:g}s per endpoint after "
-        f"{options.warmup_s:g} s warm-up, loopback{median_note}"
+        f"\nAPI baseline: {server_layout(options)} per endpoint after {options.warmup_s:g} s "
+        f"warm-up, loopback{median_note}"
     )
-    print(
-        f"bench settings: SECURE_SSL_REDIRECT=0; {', '.join(THROTTLE_ENV)}={options.throttle_rate}"
-    )
+    print(bench_settings(options.throttle_rate))
     print(
         "wrk runs restarted until every worker held >= "
-        f"{min_connections_per_worker(options)} of the {options.connections} connections"
+        f"{min_connections_per_worker(options.connections)} of the {options.connections} "
+        "connections"
     )
-    if busy is not None:
-        warning = "  <- other processes compete for the CPUs" if busy > BUSY_WARNING_PCT else ""
-        print(f"CPU busy before the start: {busy:.0f} % of {os.cpu_count()} cores{warning}")
+    print_busy(busy)
     header = f"{'endpoint':<24} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'requests':>9}"
     print(f"\n{header}\n{'-' * len(header)}")
     for path, s in ((ME_PATH, me), (HEALTHZ_PATH, healthz)):
@@ -336,53 +247,31 @@ def print_report(rounds: list[list[WrkResult]], options: Options, busy: float | 
             f"{me.p99_ms:.2f} ms",
         ),
     ]
-    for ok, text in checks:
-        print(f"  {'PASS' if ok else 'FAIL'}  {text}")
+    print_checks(checks)
 
 
 # --- main -------------------------------------------------------------------------------------
-
-
-def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
-    raise SystemExit(128 + signum)  # unwinds through the server's __exit__, which stops it
 
 
 def run(options: Options) -> None:
     ensure_wrk()
     busy = cpu_busy_pct()
     with tempfile.TemporaryDirectory(prefix="gigsy-bench-") as tmp:
-        workdir = Path(tmp)
-        (workdir / "prometheus").mkdir()
-        port = free_port()
-        env = server_env(options, port=port, workdir=workdir)
-        server = GunicornServer(port=port, env=env, log_path=workdir / "gunicorn.log")
-        print(
-            f"starting gunicorn on {server.base_url} (log: {server.log_path}, temporary)",
-            flush=True,
+        server = prod_server(
+            Path(tmp),
+            throttle_rate=options.throttle_rate,
+            jwt_access_minutes=access_minutes(options),
         )
-        with server:
-            try:
-                auth = {"Authorization": f"Bearer {obtain_token(server.base_url)}"}
-                verify_endpoints(server.base_url, auth)
-                targets = [Target(ME_PATH, auth), Target(HEALTHZ_PATH, {})]
-                rounds = measure(server, targets, options)
-            except BenchError as exc:
-                raise BenchError(f"{exc}\n{server.log_tail(20)}") from exc
+        with server.running():
+            auth = {"Authorization": f"Bearer {obtain_token(server.base_url)}"}
+            verify_endpoints(server.base_url, auth)
+            targets = [Target(ME_PATH, auth), Target(HEALTHZ_PATH, {})]
+            rounds = measure(server, targets, options)
     print_report(rounds, options, busy)
 
 
 def main(argv: list[str] | None = None) -> int:
-    options = parse_args(argv)
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    try:
-        run(options)
-    except BenchError as exc:
-        print(f"\nAPI BASELINE FAILED: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("\ninterrupted; gunicorn stopped", file=sys.stderr)
-        return 130
-    return 0
+    return bench_main(argv, parse_args, run, failed="API BASELINE", interrupted="gunicorn stopped")
 
 
 if __name__ == "__main__":
