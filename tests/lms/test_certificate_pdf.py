@@ -13,27 +13,15 @@ from pypdf import PdfReader
 
 from apps.lms.certificate_pdf import render_certificate_pdf
 from apps.lms.credentials import CertificateFacts
+from tests.lms.certificate_facts import VERIFY_URL, sample_facts
 
-VERIFY_URL = "https://gigsy.example/certificates/verify/K7Q2-9XZD"
 # Bitstream Vera ships inside reportlab: a TrueType font available wherever reportlab is.
 VERA = Path(reportlab.__file__).parent / "fonts" / "Vera.ttf"
 VERA_BOLD = Path(reportlab.__file__).parent / "fonts" / "VeraBd.ttf"
 
 
 def make_facts(**changes: object) -> CertificateFacts:
-    facts = {
-        "certificate_id": "9f0c3a52-4d1e-4b8a-9b61-0c2f7d3e8a11",
-        "verify_code": "K7Q2-9XZD",
-        "learner_id": "42",
-        "learner_name": "Ada Lovelace",
-        "course_id": "7",
-        "course_title": "Python Basics",
-        "course_summary": "Variables, loops and tests.",
-        "skills": ("python", "testing"),
-        "issued_at": datetime(2025, 3, 5, 23, 30, tzinfo=UTC),
-    }
-    facts.update(changes)
-    return CertificateFacts(**facts)  # type: ignore[arg-type]
+    return sample_facts(**{"issued_at": datetime(2025, 3, 5, 23, 30, tzinfo=UTC), **changes})
 
 
 def render(facts: CertificateFacts | None = None, **options: object) -> bytes:

@@ -27,26 +27,14 @@ from apps.lms.credentials import (
     sign_credential,
     verify_credential,
 )
+from tests.lms.certificate_facts import VERIFY_URL, sample_facts
 
 ISSUER = "https://gigsy.example"
-VERIFY_URL = "https://gigsy.example/certificates/verify/K7Q2-9XZD"
 KID = "https://api.gigsy.example/.well-known/jwks.json#certificates-1"
 
 
 def make_facts(**changes: object) -> CertificateFacts:
-    facts = {
-        "certificate_id": "9f0c3a52-4d1e-4b8a-9b61-0c2f7d3e8a11",
-        "verify_code": "K7Q2-9XZD",
-        "learner_id": "42",
-        "learner_name": "Ada Lovelace",
-        "course_id": "7",
-        "course_title": "Python Basics",
-        "course_summary": "Variables, loops and tests.",
-        "skills": ("python", "testing"),
-        "issued_at": datetime(2025, 3, 5, 12, 30, 15, 987654, tzinfo=UTC),
-    }
-    facts.update(changes)
-    return CertificateFacts(**facts)  # type: ignore[arg-type]
+    return sample_facts(**changes)
 
 
 def badge(**changes: object) -> dict:
