@@ -36,7 +36,7 @@ from apps.lms.models import (
     Quiz,
     QuizAttempt,
 )
-from apps.lms.services import authoring, learning
+from apps.lms.services import authoring, learning, quiz_authoring
 from gigsy.events.models import OutboxEvent
 
 SLUG_PREFIX = "bench-course-"
@@ -215,13 +215,13 @@ def _build_course(instructor: Any, number: int, *, modules: int, lessons: int) -
 def _ensure_quizzes(course: Course, instructor: Any, count: int) -> None:
     bank = QuestionBank.objects.filter(course=course, title=BANK_TITLE).first()
     if bank is None:
-        bank = authoring.create_bank(course=course, user=instructor, title=BANK_TITLE)
+        bank = quiz_authoring.create_bank(course=course, user=instructor, title=BANK_TITLE)
         for spec in QUESTIONS.values():
-            authoring.add_question(bank=bank, user=instructor, **spec)
+            quiz_authoring.add_question(bank=bank, user=instructor, **spec)
     modules = list(course.modules.order_by("position", "id"))
     have = Quiz.objects.filter(course=course, bank=bank).count()
     for n in range(have + 1, count + 1):
-        authoring.create_quiz(
+        quiz_authoring.create_quiz(
             course=course,
             user=instructor,
             bank_id=bank.pk,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -17,6 +19,7 @@ from apps.lms.models import (
     QuestionBank,
     Quiz,
 )
+from apps.lms.services.authoring import archive_course, publish_course
 from apps.lms.services.certificates import revoke_certificate
 from gigsy.api.errors import ConflictError
 
@@ -40,8 +43,32 @@ class CourseAdmin(admin.ModelAdmin):
     search_fields = ("title", "slug", "summary")
     prepopulated_fields = {"slug": ("title",)}
     filter_horizontal = ("prerequisites",)
-    readonly_fields = ("published_at", "created_at", "updated_at")
+    # Status changes go through the actions, so the catalog's events are emitted.
+    readonly_fields = ("status", "published_at", "created_at", "updated_at")
     inlines = [InstructorInline, ModuleInline]
+    actions = ["publish", "archive"]
+
+    @admin.action(description="Publish the selected courses")
+    def publish(self, request: HttpRequest, queryset: QuerySet[Course]) -> None:
+        self._apply(request, queryset, publish_course, "Published")
+
+    @admin.action(description="Archive the selected courses (enrolled learners keep access)")
+    def archive(self, request: HttpRequest, queryset: QuerySet[Course]) -> None:
+        self._apply(request, queryset, archive_course, "Archived")
+
+    def _apply(
+        self, request: HttpRequest, queryset: QuerySet[Course], service: Any, verb: str
+    ) -> None:
+        done, skipped = 0, []
+        for course in queryset:
+            try:
+                service(course=course, user=request.user)
+                done += 1
+            except ConflictError as exc:
+                skipped.append(f"{course.slug}: {exc}")
+        self.message_user(request, f"{verb} {done} course(s).", messages.SUCCESS)
+        if skipped:
+            self.message_user(request, "Skipped " + "; ".join(skipped), messages.WARNING)
 
 
 class LessonInline(admin.StackedInline):
@@ -59,6 +86,7 @@ class ModuleAdmin(admin.ModelAdmin):
 class QuestionInline(admin.StackedInline):
     model = Question
     extra = 0
+    readonly_fields = ("retired_at",)
 
 
 @admin.register(QuestionBank)

@@ -151,6 +151,8 @@ class Question(models.Model):
     normalize = models.BooleanField(default=True)
     explanation = models.TextField(blank=True, default="")
     points = models.PositiveIntegerField(default=1)
+    # Retired questions are never drawn again but stay for the review of past attempts.
+    retired_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = '"lms"."question"'
@@ -259,6 +261,14 @@ class QuizAttempt(models.Model):
                 condition=Q(submitted_at__isnull=True),
                 name="lms_attempt_one_open",
             ),
+        ]
+        # The expiry sweep reads only open attempts with a deadline.
+        indexes = [
+            models.Index(
+                fields=["deadline"],
+                condition=Q(submitted_at__isnull=True, deadline__isnull=False),
+                name="lms_attempt_open_deadline_idx",
+            )
         ]
 
     def __str__(self) -> str:

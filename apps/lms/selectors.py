@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from apps.lms.models import (
     Certificate,
@@ -17,6 +17,8 @@ from apps.lms.models import (
     EnrollmentStatus,
     Lesson,
     Module,
+    Question,
+    QuestionBank,
     Quiz,
     QuizAttempt,
 )
@@ -60,7 +62,50 @@ def visible_course(*, slug: str, user: Any) -> Course | None:
         return None
     if course.status == CourseStatus.PUBLISHED or is_instructor(course=course, user=user):
         return course
+    if course.status == CourseStatus.ARCHIVED and _enrolled(course=course, user=user):
+        return course  # archived: closed to newcomers, open to those who enrolled
     return None
+
+
+def _enrolled(*, course: Course, user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and (
+        Enrollment.objects.filter(course=course, user=user)
+        .exclude(status=EnrollmentStatus.WITHDRAWN)
+        .exists()
+    )
+
+
+def teaching(*, user: Any) -> QuerySet[Course]:
+    """Courses the user teaches, in every state, most recently changed first."""
+    return (
+        Course.objects.filter(instructor_links__user=user)
+        .defer("description")
+        .order_by("-updated_at", "-id")
+    )
+
+
+def banks_of(*, course: Course) -> QuerySet[QuestionBank]:
+    return (
+        QuestionBank.objects.filter(course=course)
+        .annotate(question_count=Count("questions", filter=Q(questions__retired_at__isnull=True)))
+        .order_by("id")
+    )
+
+
+def bank_with_questions(*, bank_id: int) -> QuestionBank | None:
+    """A bank with its live questions, answers included: for its course's instructors only."""
+    return (
+        QuestionBank.objects.filter(pk=bank_id)
+        .select_related("course")
+        .prefetch_related(
+            Prefetch(
+                "questions",
+                queryset=Question.objects.filter(retired_at__isnull=True),
+                to_attr="live_questions",
+            )
+        )
+        .first()
+    )
 
 
 def is_instructor(*, course: Course, user: Any) -> bool:

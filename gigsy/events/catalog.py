@@ -130,6 +130,16 @@ register(
 )
 register(
     EventSpec(
+        type="course.archived",
+        producer="lms",
+        consumers=("search",),
+        description="An instructor archived a course: it leaves the catalog and takes no new "
+        "learners (those enrolled keep access).",
+        properties={"course_id": ID, "slug": TEXT},
+    )
+)
+register(
+    EventSpec(
         type="enrollment.created",
         producer="lms",
         consumers=("gamification",),

@@ -253,7 +253,16 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+# Settle quiz attempts whose time limit passed (the learner walked away): graded 0, quiz.failed.
+LMS_EXPIRED_ATTEMPT_SWEEP_SECONDS = env.float("LMS_EXPIRED_ATTEMPT_SWEEP_SECONDS", default=60.0)
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "lms.settle_expired_attempts": {
+        "task": "lms.settle_expired_attempts",
+        "schedule": LMS_EXPIRED_ATTEMPT_SWEEP_SECONDS,
+        # A sweep still queued when the next one is due is dropped, not piled up.
+        "options": {"expires": LMS_EXPIRED_ATTEMPT_SWEEP_SECONDS},
+    },
+}
 # Keep our structlog handlers: task log lines carry the same context as request lines.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 

@@ -9,7 +9,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from apps.lms.models import Course, Lesson, Quiz
-from apps.lms.services import authoring
+from apps.lms.services import authoring, quiz_authoring
 from tests.conftest import obtain_tokens
 from tests.factories import UserFactory
 
@@ -68,9 +68,9 @@ def build_course(
             module=module, user=instructor, title="Extra", body="...", required=False
         ),
     ]
-    bank = authoring.create_bank(course=course, user=instructor, title="Basics")
+    bank = quiz_authoring.create_bank(course=course, user=instructor, title="Basics")
     questions = {
-        "single": authoring.add_question(
+        "single": quiz_authoring.add_question(
             bank=bank,
             user=instructor,
             kind="single",
@@ -78,7 +78,7 @@ def build_course(
             choices=[{"id": "a", "text": "3"}, {"id": "b", "text": "4"}],
             answer="b",
         ),
-        "multiple": authoring.add_question(
+        "multiple": quiz_authoring.add_question(
             bank=bank,
             user=instructor,
             kind="multiple",
@@ -86,10 +86,10 @@ def build_course(
             choices=[{"id": "a", "text": "2"}, {"id": "b", "text": "3"}, {"id": "c", "text": "4"}],
             answer=["a", "c"],
         ),
-        "true_false": authoring.add_question(
+        "true_false": quiz_authoring.add_question(
             bank=bank, user=instructor, kind="true_false", prompt="Python is typed?", answer=True
         ),
-        "short": authoring.add_question(
+        "short": quiz_authoring.add_question(
             bank=bank,
             user=instructor,
             kind="short",
@@ -98,7 +98,7 @@ def build_course(
             explanation="def starts a function.",
         ),
     }
-    quiz = authoring.create_quiz(
+    quiz = quiz_authoring.create_quiz(
         course=course,
         user=instructor,
         bank_id=bank.pk,

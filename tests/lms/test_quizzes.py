@@ -172,9 +172,9 @@ def test_quiz_requires_enrollment(built, other_learner):
 
 
 def test_quiz_draws_n_random_questions_from_its_bank(built, instructor, me):
-    from apps.lms.services import authoring
+    from apps.lms.services import quiz_authoring
 
-    sampled = authoring.create_quiz(
+    sampled = quiz_authoring.create_quiz(
         course=built.course,
         user=instructor,
         bank_id=built.quiz.bank_id,

@@ -47,6 +47,10 @@ class ModuleInput(Strict):
     position = serializers.IntegerField(min_value=0, required=False)
 
 
+class ModuleUpdateInput(ModuleInput):
+    title = serializers.CharField(max_length=200, required=False)
+
+
 class LessonInput(Strict):
     title = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=LessonKind.choices, required=False)
@@ -84,6 +88,12 @@ class QuestionInput(Strict):
     points = serializers.IntegerField(min_value=1, max_value=100, required=False)
 
 
+class QuestionUpdateInput(QuestionInput):
+    kind = serializers.ChoiceField(choices=QuestionKind.choices, required=False)
+    prompt = serializers.CharField(max_length=5000, required=False)
+    answer = serializers.JSONField(required=False)
+
+
 class QuizInput(Strict):
     title = serializers.CharField(max_length=200)
     bank_id = serializers.IntegerField()
@@ -93,6 +103,11 @@ class QuizInput(Strict):
     max_attempts = serializers.IntegerField(min_value=1, required=False, allow_null=True)
     time_limit_seconds = serializers.IntegerField(min_value=10, required=False, allow_null=True)
     required = serializers.BooleanField(required=False)
+
+
+class QuizUpdateInput(QuizInput):
+    title = serializers.CharField(max_length=200, required=False)
+    bank_id = serializers.IntegerField(required=False)
 
 
 class SubmitInput(Strict):
@@ -125,6 +140,7 @@ class LessonOutlineOutput(serializers.Serializer):
 class QuizOutlineOutput(serializers.Serializer):
     id = serializers.IntegerField()
     title = serializers.CharField()
+    module_id = serializers.IntegerField(allow_null=True)
     question_count = serializers.IntegerField(allow_null=True)
     pass_mark_percent = serializers.IntegerField()
     max_attempts = serializers.IntegerField(allow_null=True)
@@ -196,6 +212,21 @@ class QuestionForLearnerOutput(serializers.Serializer):
 class QuestionReviewOutput(QuestionForLearnerOutput):
     answer = serializers.JSONField()
     explanation = serializers.CharField()
+
+
+class BankOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    question_count = serializers.IntegerField()
+
+
+class BankDetailOutput(serializers.Serializer):
+    """For the course's instructors only: answers included."""
+
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    course = serializers.CharField(source="course.slug")
+    questions = QuestionReviewOutput(many=True, source="live_questions")
 
 
 class AttemptOutput(serializers.Serializer):

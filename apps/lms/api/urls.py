@@ -1,24 +1,33 @@
 from django.urls import path
 
+from apps.lms.api import authoring_views as authoring
 from apps.lms.api import views
 
 urlpatterns = [
+    # catalog and learning
     path("courses", views.CourseListView.as_view(), name="lms-courses"),
     path("courses/<slug:slug>", views.CourseDetailView.as_view(), name="lms-course"),
-    path("courses/<slug:slug>/publish", views.CoursePublishView.as_view()),
-    path("courses/<slug:slug>/modules", views.ModuleCreateView.as_view()),
-    path("courses/<slug:slug>/banks", views.BankCreateView.as_view()),
-    path("courses/<slug:slug>/quizzes", views.QuizCreateView.as_view()),
     path("courses/<slug:slug>/enrollment", views.EnrollView.as_view(), name="lms-enroll"),
     path("courses/<slug:slug>/progress", views.ProgressView.as_view(), name="lms-progress"),
     path("courses/<slug:slug>/progress/reset", views.ResetProgressView.as_view()),
-    path("modules/<int:module_id>/lessons", views.LessonCreateView.as_view()),
     path("lessons/<int:lesson_id>", views.LessonView.as_view(), name="lms-lesson"),
     path("lessons/<int:lesson_id>/complete", views.LessonCompleteView.as_view()),
-    path("lessons/<int:lesson_id>/media", views.LessonMediaView.as_view()),
-    path("banks/<int:bank_id>/questions", views.QuestionCreateView.as_view()),
     path("quizzes/<int:quiz_id>/attempts", views.AttemptStartView.as_view()),
     path("attempts/<int:attempt_id>", views.AttemptView.as_view(), name="lms-attempt"),
     path("attempts/<int:attempt_id>/submit", views.AttemptSubmitView.as_view()),
     path("enrollments", views.MyEnrollmentsView.as_view(), name="lms-enrollments"),
+    # authoring (a course's instructors)
+    path("teaching", authoring.TeachingView.as_view(), name="lms-teaching"),
+    path("courses/<slug:slug>/publish", views.CoursePublishView.as_view()),
+    path("courses/<slug:slug>/archive", authoring.CourseArchiveView.as_view()),
+    path("courses/<slug:slug>/modules", authoring.ModuleCreateView.as_view()),
+    path("courses/<slug:slug>/banks", authoring.BankListView.as_view(), name="lms-banks"),
+    path("courses/<slug:slug>/quizzes", authoring.QuizCreateView.as_view()),
+    path("modules/<int:module_id>", authoring.ModuleView.as_view(), name="lms-module"),
+    path("modules/<int:module_id>/lessons", authoring.LessonCreateView.as_view()),
+    path("lessons/<int:lesson_id>/media", authoring.LessonMediaView.as_view()),
+    path("banks/<int:bank_id>", authoring.BankView.as_view(), name="lms-bank"),
+    path("banks/<int:bank_id>/questions", authoring.QuestionCreateView.as_view()),
+    path("questions/<int:question_id>", authoring.QuestionView.as_view(), name="lms-question"),
+    path("quizzes/<int:quiz_id>", authoring.QuizView.as_view(), name="lms-quiz"),
 ]

@@ -8,38 +8,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, status
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.lms import selectors
 from apps.lms.api import serializers as s
-from apps.lms.models import Course, Lesson, Module, QuestionBank, Quiz, QuizAttempt
+from apps.lms.api.common import ERROR, course_or_404, lesson_or_404, paginated, parse
+from apps.lms.models import Quiz, QuizAttempt
 from apps.lms.services import authoring, learning, quizzes
 from gigsy.api.errors import ForbiddenError, NotFoundError
-from gigsy.api.pagination import PageNumberPagination
 from gigsy.api.representation import represent
-
-_ERROR = OpenApiResponse(description="Error envelope: {error: {code, message, fields?}}")
-
-
-def _input(serializer_class: type, request: Request) -> dict[str, Any]:
-    data = serializer_class(data=request.data)
-    data.is_valid(raise_exception=True)
-    return dict(data.validated_data)
-
-
-def _course(slug: str, user: Any) -> Course:
-    course = selectors.visible_course(slug=slug, user=user)
-    if course is None:
-        raise NotFoundError("No such course.")
-    return course
 
 
 # --- catalog and authoring ---------------------------------------------------------------------
@@ -69,25 +52,19 @@ class CourseListView(APIView):
             level=level,
             text=(request.query_params.get("q") or "").strip()[:200] or None,
         )
-        return _paginated(request, self, courses, s.CourseListOutput)
+        return paginated(request, self, courses, s.CourseListOutput)
 
     @extend_schema(
         request=s.CourseInput,
-        responses={201: s.CourseDetailOutput, 400: _ERROR, 403: _ERROR, 409: _ERROR},
+        responses={201: s.CourseDetailOutput, 400: ERROR, 403: ERROR, 409: ERROR},
         summary="Create a course (instructors)",
     )
     def post(self, request: Request) -> Response:
-        course = authoring.create_course(author=request.user, **_input(s.CourseInput, request))
+        course = authoring.create_course(author=request.user, **parse(s.CourseInput, request))
         return Response(
-            represent(s.CourseDetailOutput, _course(course.slug, request.user)),
+            represent(s.CourseDetailOutput, course_or_404(course.slug, request.user)),
             status=status.HTTP_201_CREATED,
         )
-
-
-def _paginated(request: Request, view: APIView, queryset: QuerySet, output: type) -> Response:
-    paginator = PageNumberPagination()
-    page = paginator.paginate_queryset(queryset, request, view=view)
-    return paginator.get_paginated_response([represent(output, item) for item in page or []])
 
 
 class CourseDetailView(APIView):
@@ -97,69 +74,51 @@ class CourseDetailView(APIView):
         )
 
     @extend_schema(
-        responses={200: s.CourseDetailOutput, 404: _ERROR}, summary="A course with its syllabus"
+        responses={200: s.CourseDetailOutput, 404: ERROR}, summary="A course with its syllabus"
     )
     def get(self, request: Request, slug: str) -> Response:
-        return Response(represent(s.CourseDetailOutput, _course(slug, request.user)))
+        return Response(represent(s.CourseDetailOutput, course_or_404(slug, request.user)))
 
     @extend_schema(
         request=s.CourseUpdateInput,
-        responses={200: s.CourseDetailOutput, 400: _ERROR, 403: _ERROR, 404: _ERROR},
+        responses={200: s.CourseDetailOutput, 400: ERROR, 403: ERROR, 404: ERROR},
         summary="Edit a course (its instructors)",
     )
     def patch(self, request: Request, slug: str) -> Response:
-        course = _course(slug, request.user)
+        course = course_or_404(slug, request.user)
         authoring.update_course(
-            course=course, user=request.user, **_input(s.CourseUpdateInput, request)
+            course=course, user=request.user, **parse(s.CourseUpdateInput, request)
         )
-        return Response(represent(s.CourseDetailOutput, _course(slug, request.user)))
+        return Response(represent(s.CourseDetailOutput, course_or_404(slug, request.user)))
+
+    @extend_schema(
+        request=None,
+        responses={204: None, 403: ERROR, 404: ERROR, 409: ERROR},
+        summary="Delete a draft course (a published one is archived instead)",
+    )
+    def delete(self, request: Request, slug: str) -> Response:
+        authoring.delete_course(course=course_or_404(slug, request.user), user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class CoursePublishView(APIView):
     @extend_schema(
         request=None,
-        responses={200: s.CourseDetailOutput, 403: _ERROR, 409: _ERROR},
+        responses={200: s.CourseDetailOutput, 403: ERROR, 409: ERROR},
         summary="Publish a course",
     )
     def post(self, request: Request, slug: str) -> Response:
-        authoring.publish_course(course=_course(slug, request.user), user=request.user)
-        return Response(represent(s.CourseDetailOutput, _course(slug, request.user)))
-
-
-class ModuleCreateView(APIView):
-    @extend_schema(
-        request=s.ModuleInput,
-        responses={201: s.ModuleOutlineOutput, 403: _ERROR},
-        summary="Add a module",
-    )
-    def post(self, request: Request, slug: str) -> Response:
-        module = authoring.add_module(
-            course=_course(slug, request.user), user=request.user, **_input(s.ModuleInput, request)
-        )
-        return Response(represent(s.ModuleOutlineOutput, module), status=status.HTTP_201_CREATED)
-
-
-class LessonCreateView(APIView):
-    @extend_schema(
-        request=s.LessonInput,
-        responses={201: s.LessonOutput, 403: _ERROR},
-        summary="Add a lesson to a module",
-    )
-    def post(self, request: Request, module_id: int) -> Response:
-        module = get_object_or_404(Module.objects.select_related("course"), pk=module_id)
-        lesson = authoring.add_lesson(
-            module=module, user=request.user, **_input(s.LessonInput, request)
-        )
-        return Response(represent(s.LessonOutput, lesson), status=status.HTTP_201_CREATED)
+        authoring.publish_course(course=course_or_404(slug, request.user), user=request.user)
+        return Response(represent(s.CourseDetailOutput, course_or_404(slug, request.user)))
 
 
 class LessonView(APIView):
     @extend_schema(
-        responses={200: s.LessonOutput, 403: _ERROR, 404: _ERROR},
+        responses={200: s.LessonOutput, 403: ERROR, 404: ERROR},
         summary="A lesson's content (enrolled learners and instructors)",
     )
     def get(self, request: Request, lesson_id: int) -> Response:
-        lesson = _lesson(lesson_id, request.user)
+        lesson = lesson_or_404(lesson_id, request.user)
         course = lesson.module.course
         if not selectors.is_instructor(course=course, user=request.user):
             enrollment = selectors.enrollment_of(course=course, user=request.user)
@@ -169,121 +128,65 @@ class LessonView(APIView):
 
     @extend_schema(
         request=s.LessonUpdateInput,
-        responses={200: s.LessonOutput, 403: _ERROR},
+        responses={200: s.LessonOutput, 403: ERROR},
         summary="Edit a lesson",
     )
     def patch(self, request: Request, lesson_id: int) -> Response:
         lesson = authoring.update_lesson(
-            lesson=_lesson(lesson_id, request.user),
+            lesson=lesson_or_404(lesson_id, request.user),
             user=request.user,
-            **_input(s.LessonUpdateInput, request),
+            **parse(s.LessonUpdateInput, request),
         )
         return Response(represent(s.LessonOutput, lesson))
 
-
-def _lesson(lesson_id: int, user: Any) -> Lesson:
-    lesson = Lesson.objects.select_related("module__course").filter(pk=lesson_id).first()
-    if (
-        lesson is None
-        or selectors.visible_course(slug=lesson.module.course.slug, user=user) is None
-    ):
-        raise NotFoundError("No such lesson.")
-    return lesson
-
-
-class LessonMediaView(APIView):
-    parser_classes = [MultiPartParser]
-
     @extend_schema(
-        request={"multipart/form-data": s.MediaInput},
-        responses={200: s.LessonOutput, 400: _ERROR, 403: _ERROR, 413: _ERROR},
-        summary="Upload a lesson's video or file (multipart, field `file`)",
+        request=None,
+        responses={204: None, 403: ERROR, 404: ERROR, 409: ERROR},
+        summary="Delete a lesson no learner has completed",
     )
-    def put(self, request: Request, lesson_id: int) -> Response:
-        lesson = authoring.attach_lesson_media(
-            lesson=_lesson(lesson_id, request.user),
-            user=request.user,
-            upload=_input(s.MediaInput, request)["file"],
-        )
-        return Response(represent(s.LessonOutput, lesson))
-
-
-class BankCreateView(APIView):
-    @extend_schema(
-        request=s.BankInput,
-        responses={201: OpenApiResponse(description="{id, title}")},
-        summary="Create a question bank",
-    )
-    def post(self, request: Request, slug: str) -> Response:
-        bank = authoring.create_bank(
-            course=_course(slug, request.user), user=request.user, **_input(s.BankInput, request)
-        )
-        return Response({"id": bank.pk, "title": bank.title}, status=status.HTTP_201_CREATED)
-
-
-class QuestionCreateView(APIView):
-    @extend_schema(
-        request=s.QuestionInput,
-        responses={201: s.QuestionReviewOutput, 400: _ERROR, 403: _ERROR},
-        summary="Add a question to a bank",
-    )
-    def post(self, request: Request, bank_id: int) -> Response:
-        bank = get_object_or_404(QuestionBank.objects.select_related("course"), pk=bank_id)
-        question = authoring.add_question(
-            bank=bank, user=request.user, **_input(s.QuestionInput, request)
-        )
-        return Response(represent(s.QuestionReviewOutput, question), status=status.HTTP_201_CREATED)
-
-
-class QuizCreateView(APIView):
-    @extend_schema(
-        request=s.QuizInput,
-        responses={201: s.QuizOutlineOutput, 400: _ERROR},
-        summary="Create a quiz drawing from a bank",
-    )
-    def post(self, request: Request, slug: str) -> Response:
-        quiz = authoring.create_quiz(
-            course=_course(slug, request.user), user=request.user, **_input(s.QuizInput, request)
-        )
-        return Response(represent(s.QuizOutlineOutput, quiz), status=status.HTTP_201_CREATED)
+    def delete(self, request: Request, lesson_id: int) -> Response:
+        authoring.delete_lesson(lesson=lesson_or_404(lesson_id, request.user), user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # --- learning ----------------------------------------------------------------------------------
 class EnrollView(APIView):
     @extend_schema(
         request=None,
-        responses={201: s.EnrollmentOutput, 200: s.EnrollmentOutput, 404: _ERROR, 409: _ERROR},
+        responses={201: s.EnrollmentOutput, 200: s.EnrollmentOutput, 404: ERROR, 409: ERROR},
         summary="Enroll in a course (again: no-op)",
     )
     def post(self, request: Request, slug: str) -> Response:
-        enrollment, created = learning.enroll(course=_course(slug, request.user), user=request.user)
+        enrollment, created = learning.enroll(
+            course=course_or_404(slug, request.user), user=request.user
+        )
         return Response(
             represent(s.EnrollmentOutput, enrollment),
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
     @extend_schema(
-        request=None, responses={200: s.EnrollmentOutput, 409: _ERROR}, summary="Leave a course"
+        request=None, responses={200: s.EnrollmentOutput, 409: ERROR}, summary="Leave a course"
     )
     def delete(self, request: Request, slug: str) -> Response:
-        enrollment = learning.unenroll(course=_course(slug, request.user), user=request.user)
+        enrollment = learning.unenroll(course=course_or_404(slug, request.user), user=request.user)
         return Response(represent(s.EnrollmentOutput, enrollment))
 
 
 class MyEnrollmentsView(APIView):
     @extend_schema(responses={200: s.EnrollmentOutput(many=True)}, summary="My enrollments")
     def get(self, request: Request) -> Response:
-        return _paginated(
+        return paginated(
             request, self, selectors.enrollments_of(user=request.user), s.EnrollmentOutput
         )
 
 
 class ProgressView(APIView):
-    @extend_schema(
-        responses={200: s.ProgressOutput, 404: _ERROR}, summary="My progress in a course"
-    )
+    @extend_schema(responses={200: s.ProgressOutput, 404: ERROR}, summary="My progress in a course")
     def get(self, request: Request, slug: str) -> Response:
-        enrollment = selectors.enrollment_of(course=_course(slug, request.user), user=request.user)
+        enrollment = selectors.enrollment_of(
+            course=course_or_404(slug, request.user), user=request.user
+        )
         if enrollment is None:
             raise NotFoundError("You are not enrolled in this course.")
         return Response(represent(s.ProgressOutput, selectors.progress(enrollment=enrollment)))
@@ -292,23 +195,25 @@ class ProgressView(APIView):
 class ResetProgressView(APIView):
     @extend_schema(
         request=None,
-        responses={200: s.EnrollmentOutput, 409: _ERROR},
+        responses={200: s.EnrollmentOutput, 409: ERROR},
         summary="Reset my progress to retake the course",
     )
     def post(self, request: Request, slug: str) -> Response:
-        enrollment = learning.reset_progress(course=_course(slug, request.user), user=request.user)
+        enrollment = learning.reset_progress(
+            course=course_or_404(slug, request.user), user=request.user
+        )
         return Response(represent(s.EnrollmentOutput, enrollment))
 
 
 class LessonCompleteView(APIView):
     @extend_schema(
         request=None,
-        responses={200: s.ProgressOutput, 404: _ERROR, 409: _ERROR},
+        responses={200: s.ProgressOutput, 404: ERROR, 409: ERROR},
         summary="Mark a lesson completed (idempotent)",
     )
     def post(self, request: Request, lesson_id: int) -> Response:
         enrollment = learning.complete_lesson(
-            lesson=_lesson(lesson_id, request.user), user=request.user
+            lesson=lesson_or_404(lesson_id, request.user), user=request.user
         )
         return Response(represent(s.ProgressOutput, selectors.progress(enrollment=enrollment)))
 
@@ -335,7 +240,7 @@ def _attempt_body(attempt: QuizAttempt, *, review: bool) -> dict[str, Any]:
 class AttemptStartView(APIView):
     @extend_schema(
         request=None,
-        responses={201: s.AttemptOutput, 409: _ERROR},
+        responses={201: s.AttemptOutput, 409: ERROR},
         summary="Start (or resume) an attempt; questions come without answers",
     )
     def post(self, request: Request, quiz_id: int) -> Response:
@@ -357,7 +262,7 @@ def _my_attempt(attempt_id: int, user: Any) -> QuizAttempt:
 
 class AttemptView(APIView):
     @extend_schema(
-        responses={200: s.AttemptOutput, 404: _ERROR},
+        responses={200: s.AttemptOutput, 404: ERROR},
         summary="An attempt: questions while open, the full review once submitted",
     )
     def get(self, request: Request, attempt_id: int) -> Response:
@@ -368,13 +273,13 @@ class AttemptView(APIView):
 class AttemptSubmitView(APIView):
     @extend_schema(
         request=s.SubmitInput,
-        responses={200: s.AttemptOutput, 400: _ERROR, 404: _ERROR, 409: _ERROR},
+        responses={200: s.AttemptOutput, 400: ERROR, 404: ERROR, 409: ERROR},
         summary="Submit answers: {answers: {question_id: answer}}",
     )
     def post(self, request: Request, attempt_id: int) -> Response:
         attempt = quizzes.submit_attempt(
             attempt=_my_attempt(attempt_id, request.user),
             user=request.user,
-            answers=_input(s.SubmitInput, request)["answers"],
+            answers=parse(s.SubmitInput, request)["answers"],
         )
         return Response(_attempt_body(attempt, review=True))

@@ -15,12 +15,9 @@ from apps.lms.models import (
     CourseInstructor,
     CourseStatus,
     Lesson,
+    LessonCompletion,
     LessonKind,
     Module,
-    Question,
-    QuestionBank,
-    QuestionKind,
-    Quiz,
 )
 from apps.lms.services.permissions import require_author, require_editor
 from gigsy.api.errors import ConflictError
@@ -227,101 +224,95 @@ def _check_lesson_content(kind: str, fields: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def create_bank(*, course: Course, user: Any, title: str) -> QuestionBank:
+def archive_course(*, course: Course, user: Any) -> Course:
+    """Close a published course: it leaves the catalog and takes no new learners; those
+    enrolled keep their access, progress and certificates."""
     require_editor(course=course, user=user)
-    return QuestionBank.objects.create(course=course, title=title)
+    course = Course.objects.select_for_update().get(pk=course.pk)
+    if course.status != CourseStatus.PUBLISHED:
+        raise ConflictError("Only a published course can be archived.", code="not_published")
+    course.status = CourseStatus.ARCHIVED
+    course.save(update_fields=["status", "updated_at"])
+    publish(
+        "course.archived",
+        {"course_id": str(course.pk), "slug": course.slug},
+        producer="lms",
+    )
+    return course
 
 
 @transaction.atomic
-def add_question(
-    *,
-    bank: QuestionBank,
-    user: Any,
-    kind: str,
-    prompt: str,
-    choices: list[dict[str, str]] | None = None,
-    answer: Any,
-    normalize: bool = True,
-    explanation: str = "",
-    points: int = 1,
-) -> Question:
-    require_editor(course=bank.course, user=user)
-    choices = choices or []
-    _check_question(kind, choices, answer)
-    return Question.objects.create(
-        bank=bank,
-        kind=kind,
-        prompt=prompt,
-        choices=choices,
-        answer=answer,
-        normalize=normalize,
-        explanation=explanation,
-        points=points,
-    )
-
-
-def _check_question(kind: str, choices: list[dict[str, str]], answer: Any) -> None:
-    ids = [c.get("id") for c in choices]
-    if kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
-        if (
-            len(choices) < 2
-            or len(set(ids)) != len(ids)
-            or not all(
-                isinstance(c.get("id"), str) and isinstance(c.get("text"), str) for c in choices
-            )
-        ):
-            raise ValidationError({"choices": ["Give 2+ choices with distinct string ids."]})
-        if kind == QuestionKind.SINGLE and answer not in ids:
-            raise ValidationError({"answer": ["Must be the id of one choice."]})
-        if kind == QuestionKind.MULTIPLE and (
-            not isinstance(answer, list) or not answer or not set(answer) <= set(ids)
-        ):
-            raise ValidationError({"answer": ["Must be a non-empty list of choice ids."]})
-    elif kind == QuestionKind.TRUE_FALSE:
-        if not isinstance(answer, bool):
-            raise ValidationError({"answer": ["Must be true or false."]})
-    elif kind == QuestionKind.SHORT and (
-        not isinstance(answer, list)
-        or not answer
-        or not all(isinstance(a, str) and a.strip() for a in answer)
-    ):
-        raise ValidationError({"answer": ["Must be a non-empty list of accepted answers."]})
+def delete_course(*, course: Course, user: Any) -> None:
+    """Only a draft can be deleted: a course learners have seen is archived instead."""
+    require_editor(course=course, user=user)
+    course = Course.objects.select_for_update().get(pk=course.pk)
+    if course.status != CourseStatus.DRAFT:
+        raise ConflictError(
+            "A course that was published can't be deleted; archive it instead.",
+            code="not_draft",
+        )
+    lessons = Lesson.objects.filter(module__course=course)
+    media = [lesson.media for lesson in lessons if lesson.media]
+    course.quizzes.all().delete()  # quizzes PROTECT their bank, which the course cascades to
+    course.delete()
+    _delete_files_on_commit(media)
 
 
 @transaction.atomic
-def create_quiz(
-    *,
-    course: Course,
-    user: Any,
-    bank_id: int,
-    title: str,
-    module_id: int | None = None,
-    question_count: int | None = None,
-    pass_mark_percent: int = 70,
-    max_attempts: int | None = None,
-    time_limit_seconds: int | None = None,
-    required: bool = True,
-) -> Quiz:
+def update_module(*, module: Module, user: Any, **changes: Any) -> Module:
+    require_editor(course=module.course, user=user)
+    _reject_unknown(changes, ("title", "position"))
+    for name, value in changes.items():
+        setattr(module, name, value)
+    module.save()
+    return module
+
+
+@transaction.atomic
+def delete_module(*, module: Module, user: Any) -> None:
+    """Delete a module and its lessons; its quizzes stay, as course-level quizzes."""
+    course = module.course
     require_editor(course=course, user=user)
-    bank = QuestionBank.objects.filter(pk=bank_id, course=course).first()
-    if bank is None:
-        raise ValidationError({"bank_id": ["No such question bank in this course."]})
-    module = None
-    if module_id is not None:
-        module = Module.objects.filter(pk=module_id, course=course).first()
-        if module is None:
-            raise ValidationError({"module_id": ["No such module in this course."]})
-    available = bank.questions.count()
-    if question_count is not None and question_count > available:
-        raise ValidationError({"question_count": [f"The bank has only {available} questions."]})
-    return Quiz.objects.create(
-        course=course,
-        bank=bank,
-        module=module,
-        title=title,
-        question_count=question_count,
-        pass_mark_percent=pass_mark_percent,
-        max_attempts=max_attempts,
-        time_limit_seconds=time_limit_seconds,
-        required=required,
+    lessons = list(module.lessons.all())
+    _refuse_if_learned(lessons)
+    _refuse_if_last_lessons(course, lessons)
+    module.delete()
+    _delete_files_on_commit([lesson.media for lesson in lessons if lesson.media])
+
+
+@transaction.atomic
+def delete_lesson(*, lesson: Lesson, user: Any) -> None:
+    course = lesson.module.course
+    require_editor(course=course, user=user)
+    _refuse_if_learned([lesson])
+    _refuse_if_last_lessons(course, [lesson])
+    media = lesson.media if lesson.media else None
+    lesson.delete()
+    _delete_files_on_commit([media] if media else [])
+
+
+def _refuse_if_learned(lessons: list[Lesson]) -> None:
+    # Completions are learners' records: removing the lesson would silently erase them.
+    if LessonCompletion.objects.filter(lesson__in=lessons).exists():
+        raise ConflictError(
+            "Learners have completed this content; make it optional instead of deleting it.",
+            code="has_learner_progress",
+        )
+
+
+def _refuse_if_last_lessons(course: Course, lessons: list[Lesson]) -> None:
+    if course.status == CourseStatus.DRAFT:
+        return
+    remaining = Lesson.objects.filter(module__course=course).exclude(
+        pk__in=[lesson.pk for lesson in lessons]
     )
+    if not remaining.exists():
+        raise ConflictError(
+            "A published course must keep at least one lesson.", code="empty_course"
+        )
+
+
+def _delete_files_on_commit(files: list[Any]) -> None:
+    for file in files:
+        storage, name = file.storage, file.name
+        transaction.on_commit(lambda storage=storage, name=name: storage.delete(name))

@@ -29,7 +29,7 @@ from gigsy.events import publish
 @transaction.atomic
 def enroll(*, course: Course, user: Any) -> tuple[Enrollment, bool]:
     """Returns (enrollment, created). Enrolling again while active is a no-op."""
-    if course.status != CourseStatus.PUBLISHED:
+    if course.status == CourseStatus.DRAFT:
         raise NotFoundError("No such course.")
     missing = selectors.missing_prerequisites(course=course, user=user)
     if missing:
@@ -38,6 +38,10 @@ def enroll(*, course: Course, user: Any) -> tuple[Enrollment, bool]:
             code="prerequisites_missing",
         )
     enrollment = Enrollment.objects.select_for_update().filter(course=course, user=user).first()
+    if course.status == CourseStatus.ARCHIVED and (
+        enrollment is None or enrollment.status == EnrollmentStatus.WITHDRAWN
+    ):
+        raise ConflictError("This course is archived: it takes no new learners.", code="archived")
     if enrollment is not None:
         if enrollment.status != EnrollmentStatus.WITHDRAWN:
             return enrollment, False

@@ -2,8 +2,9 @@
 
 Attempt state machine (who: the learner themself):
     started --submit before deadline--> graded (passed | failed)
-    started --deadline passes--> expired (graded 0, failed; settled when the learner next
-                                 starts an attempt or submits late)
+    started --deadline passes--> expired (graded 0, failed; settled by the beat sweep
+                                 settle_expired_attempts, or when the learner next starts
+                                 an attempt, whichever comes first)
 Late submissions are rejected. Correct answers are never returned before submission.
 """
 
@@ -39,7 +40,7 @@ _random = random.SystemRandom()
 @transaction.atomic
 def start_attempt(*, quiz: Quiz, user: Any) -> QuizAttempt:
     """Start an attempt, or return the one still open (a double click starts one)."""
-    if quiz.course.status != CourseStatus.PUBLISHED:
+    if quiz.course.status == CourseStatus.DRAFT:
         raise NotFoundError("No such quiz.")
     enrollment = (
         Enrollment.objects.select_for_update().filter(course=quiz.course_id, user=user).first()
@@ -56,7 +57,9 @@ def start_attempt(*, quiz: Quiz, user: Any) -> QuizAttempt:
     used = QuizAttempt.objects.filter(quiz=quiz, user=user, cycle=enrollment.cycle).count()
     if quiz.max_attempts is not None and used >= quiz.max_attempts:
         raise ConflictError(f"All {quiz.max_attempts} attempts are used.", code="no_attempts_left")
-    question_ids = list(quiz.bank.questions.values_list("id", flat=True))
+    question_ids = list(
+        quiz.bank.questions.filter(retired_at__isnull=True).values_list("id", flat=True)
+    )
     if not question_ids:
         raise ConflictError("This quiz has no questions yet.", code="empty_quiz")
     if quiz.question_count:
@@ -163,3 +166,37 @@ def _grade(
         if enrollment.cycle == attempt.cycle:
             complete_if_done(enrollment=enrollment)
     return attempt
+
+
+def settle_expired_attempts(*, now: Any = None, limit: int = 500) -> int:
+    """Grade open attempts whose time limit has passed (0 points, failed); return how many.
+
+    Run by the beat sweep (task "lms.settle_expired_attempts"), so a learner who walks away
+    still gets a `quiz.failed`; `start_attempt` keeps settling lazily as well. Each attempt is
+    settled in its own transaction. Attempts that another transaction holds are skipped, not
+    waited for, and picked up by the next sweep: a submit in flight wins, and a second
+    sweeper never grades the same attempt twice. Running it again settles nothing new.
+    """
+    now = now or timezone.now()
+    due = list(
+        QuizAttempt.objects.filter(submitted_at__isnull=True, deadline__lt=now - GRACE)
+        .order_by("deadline", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(_settle_expired(attempt_id=attempt_id, now=now) for attempt_id in due)
+
+
+@transaction.atomic
+def _settle_expired(*, attempt_id: int, now: Any) -> bool:
+    # Lock the enrollment too: start_attempt serializes on it and settles the open attempt
+    # it read without locking that attempt, so it must wait for us and then see it settled.
+    attempt = (
+        QuizAttempt.objects.select_for_update(skip_locked=True, of=("self", "enrollment"))
+        .select_related("enrollment", "quiz__course")
+        .filter(pk=attempt_id, submitted_at__isnull=True)
+        .first()
+    )
+    if attempt is None or not _expired(attempt, now=now):
+        return False  # submitted meanwhile, or busy in another transaction: next sweep
+    _grade(attempt, answers={}, now=now)
+    return True

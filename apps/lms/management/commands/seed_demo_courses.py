@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from apps.lms.models import Course
-from apps.lms.services import authoring
+from apps.lms.services import authoring, quiz_authoring
 
 INSTRUCTOR = "instructor1@demo.gigsy.local"
 COURSES = [
@@ -82,9 +82,9 @@ class Command(BaseCommand):
             module = authoring.add_module(course=course, user=instructor, title="Essentials")
             for title, body in spec["lessons"]:
                 authoring.add_lesson(module=module, user=instructor, title=title, body=body)
-            bank = authoring.create_bank(course=course, user=instructor, title="Check-up")
+            bank = quiz_authoring.create_bank(course=course, user=instructor, title="Check-up")
             for kind, prompt, choices, answer in spec["questions"]:
-                authoring.add_question(
+                quiz_authoring.add_question(
                     bank=bank,
                     user=instructor,
                     kind=kind,
@@ -92,7 +92,7 @@ class Command(BaseCommand):
                     choices=choices,
                     answer=answer,
                 )
-            authoring.create_quiz(
+            quiz_authoring.create_quiz(
                 course=course,
                 user=instructor,
                 bank_id=bank.pk,

@@ -1,0 +1,265 @@
+"""Instructor API: build and maintain courses, modules, lessons, question banks and quizzes.
+
+Who may change what is decided in the services (apps/lms/services/permissions.py): a course's
+instructors and operators. Removing content learners have used is refused with 409; the
+response says what to do instead (archive the course, make the lesson or quiz optional).
+"""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.lms import selectors
+from apps.lms.api import serializers as s
+from apps.lms.api.common import ERROR, course_or_404, lesson_or_404, paginated, parse
+from apps.lms.models import Module, Question, QuestionBank, Quiz
+from apps.lms.services import authoring, quiz_authoring
+from gigsy.api.errors import ForbiddenError, NotFoundError
+from gigsy.api.representation import represent
+
+_NO_CONTENT = {204: None, 403: ERROR, 404: ERROR, 409: ERROR}
+
+
+class TeachingView(APIView):
+    @extend_schema(
+        responses={200: s.CourseListOutput(many=True)},
+        summary="Courses I teach, drafts and archived ones included",
+    )
+    def get(self, request: Request) -> Response:
+        return paginated(request, self, selectors.teaching(user=request.user), s.CourseListOutput)
+
+
+class CourseArchiveView(APIView):
+    @extend_schema(
+        request=None,
+        responses={200: s.CourseDetailOutput, 403: ERROR, 404: ERROR, 409: ERROR},
+        summary="Archive a published course (leaves the catalog; enrolled learners keep access)",
+    )
+    def post(self, request: Request, slug: str) -> Response:
+        authoring.archive_course(course=course_or_404(slug, request.user), user=request.user)
+        return Response(represent(s.CourseDetailOutput, course_or_404(slug, request.user)))
+
+
+def _module(module_id: int) -> Module:
+    return get_object_or_404(Module.objects.select_related("course"), pk=module_id)
+
+
+class ModuleView(APIView):
+    @extend_schema(
+        request=s.ModuleUpdateInput,
+        responses={200: s.ModuleOutlineOutput, 400: ERROR, 403: ERROR, 404: ERROR},
+        summary="Rename or move a module",
+    )
+    def patch(self, request: Request, module_id: int) -> Response:
+        module = authoring.update_module(
+            module=_module(module_id), user=request.user, **parse(s.ModuleUpdateInput, request)
+        )
+        return Response(represent(s.ModuleOutlineOutput, module))
+
+    @extend_schema(
+        request=None,
+        responses=_NO_CONTENT,
+        summary="Delete a module and its lessons (its quizzes stay, at course level)",
+    )
+    def delete(self, request: Request, module_id: int) -> Response:
+        authoring.delete_module(module=_module(module_id), user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class BankListView(APIView):
+    @extend_schema(
+        responses={200: s.BankOutput(many=True), 403: ERROR, 404: ERROR},
+        summary="The course's question banks (its instructors)",
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        course = course_or_404(slug, request.user)
+        if not selectors.is_instructor(course=course, user=request.user):
+            raise ForbiddenError("Only the course's instructors see its question banks.")
+        return paginated(request, self, selectors.banks_of(course=course), s.BankOutput)
+
+    @extend_schema(
+        request=s.BankInput,
+        responses={201: s.BankOutput, 400: ERROR, 403: ERROR, 404: ERROR},
+        summary="Create a question bank",
+    )
+    def post(self, request: Request, slug: str) -> Response:
+        bank = quiz_authoring.create_bank(
+            course=course_or_404(slug, request.user),
+            user=request.user,
+            **parse(s.BankInput, request),
+        )
+        return Response(
+            {"id": bank.pk, "title": bank.title, "question_count": 0},
+            status=status.HTTP_201_CREATED,
+        )
+
+
+def _bank(bank_id: int) -> QuestionBank:
+    return get_object_or_404(QuestionBank.objects.select_related("course"), pk=bank_id)
+
+
+class BankView(APIView):
+    @extend_schema(
+        responses={200: s.BankDetailOutput, 403: ERROR, 404: ERROR},
+        summary="A bank with its questions and answers (the course's instructors)",
+    )
+    def get(self, request: Request, bank_id: int) -> Response:
+        bank = selectors.bank_with_questions(bank_id=bank_id)
+        if bank is None:
+            raise NotFoundError("No such question bank.")
+        if not selectors.is_instructor(course=bank.course, user=request.user):
+            raise ForbiddenError("Only the course's instructors see its question banks.")
+        return Response(represent(s.BankDetailOutput, bank))
+
+    @extend_schema(
+        request=s.BankInput,
+        responses={200: s.BankOutput, 400: ERROR, 403: ERROR, 404: ERROR},
+        summary="Rename a question bank",
+    )
+    def patch(self, request: Request, bank_id: int) -> Response:
+        bank = quiz_authoring.update_bank(
+            bank=_bank(bank_id), user=request.user, **parse(s.BankInput, request)
+        )
+        return Response(
+            represent(s.BankOutput, selectors.banks_of(course=bank.course).get(pk=bank.pk))
+        )
+
+    @extend_schema(request=None, responses=_NO_CONTENT, summary="Delete a bank no quiz draws from")
+    def delete(self, request: Request, bank_id: int) -> Response:
+        quiz_authoring.delete_bank(bank=_bank(bank_id), user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _question(question_id: int) -> Question:
+    return get_object_or_404(
+        Question.objects.select_related("bank__course"), pk=question_id, retired_at__isnull=True
+    )
+
+
+class QuestionView(APIView):
+    @extend_schema(
+        request=s.QuestionUpdateInput,
+        responses={200: s.QuestionReviewOutput, 400: ERROR, 403: ERROR, 404: ERROR},
+        summary="Edit a question (applies to open and future attempts)",
+    )
+    def patch(self, request: Request, question_id: int) -> Response:
+        question = quiz_authoring.update_question(
+            question=_question(question_id),
+            user=request.user,
+            **parse(s.QuestionUpdateInput, request),
+        )
+        return Response(represent(s.QuestionReviewOutput, question))
+
+    @extend_schema(
+        request=None,
+        responses=_NO_CONTENT,
+        summary="Retire a question: never drawn again, kept for past attempts' review",
+    )
+    def delete(self, request: Request, question_id: int) -> Response:
+        quiz_authoring.retire_question(question=_question(question_id), user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _quiz(quiz_id: int) -> Quiz:
+    return get_object_or_404(Quiz.objects.select_related("course", "bank"), pk=quiz_id)
+
+
+class QuizView(APIView):
+    @extend_schema(
+        request=s.QuizUpdateInput,
+        responses={200: s.QuizOutlineOutput, 400: ERROR, 403: ERROR, 404: ERROR},
+        summary="Edit a quiz (applies to attempts started afterwards)",
+    )
+    def patch(self, request: Request, quiz_id: int) -> Response:
+        quiz = quiz_authoring.update_quiz(
+            quiz=_quiz(quiz_id), user=request.user, **parse(s.QuizUpdateInput, request)
+        )
+        return Response(represent(s.QuizOutlineOutput, quiz))
+
+    @extend_schema(
+        request=None, responses=_NO_CONTENT, summary="Delete a quiz no learner has attempted"
+    )
+    def delete(self, request: Request, quiz_id: int) -> Response:
+        quiz_authoring.delete_quiz(quiz=_quiz(quiz_id), user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ModuleCreateView(APIView):
+    @extend_schema(
+        request=s.ModuleInput,
+        responses={201: s.ModuleOutlineOutput, 403: ERROR},
+        summary="Add a module",
+    )
+    def post(self, request: Request, slug: str) -> Response:
+        module = authoring.add_module(
+            course=course_or_404(slug, request.user),
+            user=request.user,
+            **parse(s.ModuleInput, request),
+        )
+        return Response(represent(s.ModuleOutlineOutput, module), status=status.HTTP_201_CREATED)
+
+
+class LessonCreateView(APIView):
+    @extend_schema(
+        request=s.LessonInput,
+        responses={201: s.LessonOutput, 403: ERROR},
+        summary="Add a lesson to a module",
+    )
+    def post(self, request: Request, module_id: int) -> Response:
+        module = get_object_or_404(Module.objects.select_related("course"), pk=module_id)
+        lesson = authoring.add_lesson(
+            module=module, user=request.user, **parse(s.LessonInput, request)
+        )
+        return Response(represent(s.LessonOutput, lesson), status=status.HTTP_201_CREATED)
+
+
+class LessonMediaView(APIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={"multipart/form-data": s.MediaInput},
+        responses={200: s.LessonOutput, 400: ERROR, 403: ERROR, 413: ERROR},
+        summary="Upload a lesson's video or file (multipart, field `file`)",
+    )
+    def put(self, request: Request, lesson_id: int) -> Response:
+        lesson = authoring.attach_lesson_media(
+            lesson=lesson_or_404(lesson_id, request.user),
+            user=request.user,
+            upload=parse(s.MediaInput, request)["file"],
+        )
+        return Response(represent(s.LessonOutput, lesson))
+
+
+class QuestionCreateView(APIView):
+    @extend_schema(
+        request=s.QuestionInput,
+        responses={201: s.QuestionReviewOutput, 400: ERROR, 403: ERROR},
+        summary="Add a question to a bank",
+    )
+    def post(self, request: Request, bank_id: int) -> Response:
+        bank = get_object_or_404(QuestionBank.objects.select_related("course"), pk=bank_id)
+        question = quiz_authoring.add_question(
+            bank=bank, user=request.user, **parse(s.QuestionInput, request)
+        )
+        return Response(represent(s.QuestionReviewOutput, question), status=status.HTTP_201_CREATED)
+
+
+class QuizCreateView(APIView):
+    @extend_schema(
+        request=s.QuizInput,
+        responses={201: s.QuizOutlineOutput, 400: ERROR},
+        summary="Create a quiz drawing from a bank",
+    )
+    def post(self, request: Request, slug: str) -> Response:
+        quiz = quiz_authoring.create_quiz(
+            course=course_or_404(slug, request.user),
+            user=request.user,
+            **parse(s.QuizInput, request),
+        )
+        return Response(represent(s.QuizOutlineOutput, quiz), status=status.HTTP_201_CREATED)

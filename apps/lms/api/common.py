@@ -1,0 +1,48 @@
+"""Pieces every lms view uses: input parsing, lookups that hide what a user may not see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.lms import selectors
+from apps.lms.models import Course, Lesson
+from gigsy.api.errors import NotFoundError
+from gigsy.api.pagination import PageNumberPagination
+from gigsy.api.representation import represent
+
+ERROR = OpenApiResponse(description="Error envelope: {error: {code, message, fields?}}")
+
+
+def parse(serializer_class: type, request: Request) -> dict[str, Any]:
+    data = serializer_class(data=request.data)
+    data.is_valid(raise_exception=True)
+    return dict(data.validated_data)
+
+
+def course_or_404(slug: str, user: Any) -> Course:
+    course = selectors.visible_course(slug=slug, user=user)
+    if course is None:
+        raise NotFoundError("No such course.")
+    return course
+
+
+def paginated(request: Request, view: APIView, queryset: QuerySet, output: type) -> Response:
+    paginator = PageNumberPagination()
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response([represent(output, item) for item in page or []])
+
+
+def lesson_or_404(lesson_id: int, user: Any) -> Lesson:
+    lesson = Lesson.objects.select_related("module__course").filter(pk=lesson_id).first()
+    if (
+        lesson is None
+        or selectors.visible_course(slug=lesson.module.course.slug, user=user) is None
+    ):
+        raise NotFoundError("No such lesson.")
+    return lesson

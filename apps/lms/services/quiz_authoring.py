@@ -1,0 +1,189 @@
+"""Authoring of assessments: question banks, questions and quizzes (a course's instructors)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from apps.lms.models import Course, Module, Question, QuestionBank, QuestionKind, Quiz
+from apps.lms.services.permissions import require_editor
+from gigsy.api.errors import ConflictError
+
+
+@transaction.atomic
+def create_bank(*, course: Course, user: Any, title: str) -> QuestionBank:
+    require_editor(course=course, user=user)
+    return QuestionBank.objects.create(course=course, title=title)
+
+
+@transaction.atomic
+def add_question(
+    *,
+    bank: QuestionBank,
+    user: Any,
+    kind: str,
+    prompt: str,
+    choices: list[dict[str, str]] | None = None,
+    answer: Any,
+    normalize: bool = True,
+    explanation: str = "",
+    points: int = 1,
+) -> Question:
+    require_editor(course=bank.course, user=user)
+    choices = choices or []
+    _check_question(kind, choices, answer)
+    return Question.objects.create(
+        bank=bank,
+        kind=kind,
+        prompt=prompt,
+        choices=choices,
+        answer=answer,
+        normalize=normalize,
+        explanation=explanation,
+        points=points,
+    )
+
+
+def _check_question(kind: str, choices: list[dict[str, str]], answer: Any) -> None:
+    ids = [c.get("id") for c in choices]
+    if kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
+        if (
+            len(choices) < 2
+            or len(set(ids)) != len(ids)
+            or not all(
+                isinstance(c.get("id"), str) and isinstance(c.get("text"), str) for c in choices
+            )
+        ):
+            raise ValidationError({"choices": ["Give 2+ choices with distinct string ids."]})
+        if kind == QuestionKind.SINGLE and answer not in ids:
+            raise ValidationError({"answer": ["Must be the id of one choice."]})
+        if kind == QuestionKind.MULTIPLE and (
+            not isinstance(answer, list) or not answer or not set(answer) <= set(ids)
+        ):
+            raise ValidationError({"answer": ["Must be a non-empty list of choice ids."]})
+    elif kind == QuestionKind.TRUE_FALSE:
+        if not isinstance(answer, bool):
+            raise ValidationError({"answer": ["Must be true or false."]})
+    elif kind == QuestionKind.SHORT and (
+        not isinstance(answer, list)
+        or not answer
+        or not all(isinstance(a, str) and a.strip() for a in answer)
+    ):
+        raise ValidationError({"answer": ["Must be a non-empty list of accepted answers."]})
+
+
+QUESTION_FIELDS = ("kind", "prompt", "choices", "answer", "normalize", "explanation", "points")
+QUIZ_FIELDS = (
+    "title",
+    "bank_id",
+    "module_id",
+    "question_count",
+    "pass_mark_percent",
+    "max_attempts",
+    "time_limit_seconds",
+    "required",
+)
+
+
+@transaction.atomic
+def update_bank(*, bank: QuestionBank, user: Any, title: str) -> QuestionBank:
+    require_editor(course=bank.course, user=user)
+    bank.title = title
+    bank.save(update_fields=["title"])
+    return bank
+
+
+@transaction.atomic
+def delete_bank(*, bank: QuestionBank, user: Any) -> None:
+    require_editor(course=bank.course, user=user)
+    if bank.quizzes.exists():
+        raise ConflictError(
+            "Quizzes draw from this bank; delete or re-point them first.", code="bank_in_use"
+        )
+    bank.delete()
+
+
+@transaction.atomic
+def update_question(*, question: Question, user: Any, **changes: Any) -> Question:
+    """Edits apply to open and future attempts; graded attempts keep the points they got."""
+    require_editor(course=question.bank.course, user=user)
+    unknown = set(changes) - set(QUESTION_FIELDS)
+    if unknown:
+        raise ValidationError({name: ["This field cannot be changed here."] for name in unknown})
+    for name, value in changes.items():
+        setattr(question, name, value)
+    _check_question(question.kind, question.choices, question.answer)
+    question.save()
+    return question
+
+
+@transaction.atomic
+def retire_question(*, question: Question, user: Any) -> None:
+    """Never drawn again; kept so past attempts can still be reviewed."""
+    require_editor(course=question.bank.course, user=user)
+    if question.retired_at is None:
+        question.retired_at = timezone.now()
+        question.save(update_fields=["retired_at"])
+
+
+def live_questions(bank: QuestionBank) -> Any:
+    return bank.questions.filter(retired_at__isnull=True)
+
+
+@transaction.atomic
+def create_quiz(*, course: Course, user: Any, bank_id: int, title: str, **options: Any) -> Quiz:
+    require_editor(course=course, user=user)
+    quiz = Quiz(course=course, title=title)
+    _apply_quiz_changes(quiz, {"bank_id": bank_id, **options})
+    quiz.save()
+    return quiz
+
+
+@transaction.atomic
+def update_quiz(*, quiz: Quiz, user: Any, **changes: Any) -> Quiz:
+    """Changes apply to attempts started afterwards; an open attempt keeps its deadline and
+    drawn questions."""
+    require_editor(course=quiz.course, user=user)
+    _apply_quiz_changes(quiz, changes)
+    quiz.save()
+    return quiz
+
+
+@transaction.atomic
+def delete_quiz(*, quiz: Quiz, user: Any) -> None:
+    require_editor(course=quiz.course, user=user)
+    if quiz.attempts.exists():
+        raise ConflictError(
+            "Learners have attempted this quiz; make it optional instead of deleting it.",
+            code="has_learner_progress",
+        )
+    quiz.delete()
+
+
+def _apply_quiz_changes(quiz: Quiz, changes: dict[str, Any]) -> None:
+    unknown = set(changes) - set(QUIZ_FIELDS)
+    if unknown:
+        raise ValidationError({name: ["This field cannot be changed here."] for name in unknown})
+    course = quiz.course
+    if "bank_id" in changes:
+        bank = QuestionBank.objects.filter(pk=changes.pop("bank_id"), course=course).first()
+        if bank is None:
+            raise ValidationError({"bank_id": ["No such question bank in this course."]})
+        quiz.bank = bank
+    if "module_id" in changes:
+        module_id = changes.pop("module_id")
+        module = None
+        if module_id is not None:
+            module = Module.objects.filter(pk=module_id, course=course).first()
+            if module is None:
+                raise ValidationError({"module_id": ["No such module in this course."]})
+        quiz.module = module
+    for name, value in changes.items():
+        setattr(quiz, name, value)
+    if quiz.question_count is not None:
+        available = live_questions(quiz.bank).count()
+        if quiz.question_count > available:
+            raise ValidationError({"question_count": [f"The bank has only {available} questions."]})
