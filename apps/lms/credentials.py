@@ -15,9 +15,12 @@ Format (1EdTech Open Badges 3.0, the revision aligned with VC Data Model 2.0):
   RSA (>= 2048 bits) -> `RS256`. The spec names RS256 as the interoperable minimum and 1EdTech's
   conformance suite certifies JWT proofs with RS256, so a production key meant for third-party
   wallets should be RSA; EdDSA verifies fine with any JOSE library given our JWKS.
-- `public_jwks` publishes the public key(s); `verify_credential` checks a token offline against
-  such a JWKS (signature, known `kid`, algorithm bound to the key, claims consistent with the
-  credential).
+- `public_jwks` publishes the public key(s), the current one and retired ones (key rotation);
+  `verify_credential` checks a token offline against such a JWKS (signature, known `kid`,
+  algorithm bound to the key, claims consistent with the credential).
+- revocation: `build_open_badge(revocation_list_url=...)` points `credentialStatus` at a
+  1EdTech Revocation List (`revocation_list`); the same list can be signed with the issuer's key
+  (`sign_revocation_list`) so a verifier can trust a cached copy (`verify_revocation_list`).
 """
 
 from __future__ import annotations
@@ -26,12 +29,13 @@ import os
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeAlias
 
 import jwt
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from jwt.algorithms import OKPAlgorithm, RSAAlgorithm
@@ -45,7 +49,15 @@ OB_SCHEMA = (
 # email. Pseudonymous, not secret: anyone who knows the issuer URL and a user id can recompute it.
 _SUBJECT_NAMESPACE = uuid.UUID("6b1c0f7e-3a52-5d8e-9a57-2f3c8e1d4b90")
 _JWT_CLAIMS = ("iss", "jti", "nbf", "sub", "exp")
+_LIST_CLAIMS = ("iss", "iat", "exp")
 _MIN_RSA_BITS = 2048
+_GENERATED_RSA_BITS = 3072
+# JWK members that carry private (or symmetric) key material (RFC 7518 section 6).
+PRIVATE_JWK_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
+SIGNING_ALGORITHMS = ("EdDSA", "RS256")
+# How long a signed revocation list stays valid: the longest a verifier relying on a cached copy
+# can miss a revocation.
+REVOCATION_LIST_LIFETIME = timedelta(days=1)
 
 SigningKey: TypeAlias = Ed25519PrivateKey | RSAPrivateKey
 JWKS: TypeAlias = dict[str, list[dict[str, Any]]]
@@ -73,6 +85,14 @@ class CertificateFacts:
     skills: tuple[str, ...]
     issued_at: datetime  # timezone-aware; stored and published in UTC
     revoked: bool = False
+
+
+@dataclass(frozen=True)
+class RevokedCredential:
+    """One entry of the revocation list."""
+
+    credential_id: str  # the credential's `id` (its verify URL, which ends with the code)
+    revoked_at: datetime  # timezone-aware
 
 
 # --- the credential ----------------------------------------------------------------------------
@@ -165,19 +185,27 @@ def subject_id(learner_id: str, *, issuer_url: str) -> str:
 
 
 def revocation_list(
-    *, list_url: str, issuer_url: str, revoked_credential_ids: Sequence[str]
+    *, list_url: str, issuer_url: str, revoked: Sequence[RevokedCredential]
 ) -> dict[str, Any]:
-    """The document served at `revocation_list_url` (1EdTech Revocation List Status Method)."""
+    """The document served at `revocation_list_url` (1EdTech Revocation List Status Method).
+
+    Each entry is `{id, revoked: true}` as the method defines it, plus `revokedAt` (UTC, whole
+    seconds), an extension member verifiers that do not know it ignore. The reason for a
+    revocation is an operator's note and is never published.
+    """
     return {
         "id": list_url,
         "issuer": issuer_url,
-        "revokedCredentials": [{"id": cid, "revoked": True} for cid in revoked_credential_ids],
+        "revokedCredentials": [
+            {"id": entry.credential_id, "revoked": True, "revokedAt": _iso_utc(entry.revoked_at)}
+            for entry in revoked
+        ],
     }
 
 
 def _iso_utc(moment: datetime) -> str:
     if moment.tzinfo is None:
-        raise ValueError("issued_at must be timezone-aware")
+        raise ValueError("issued_at and revoked_at must be timezone-aware")
     # Whole seconds: the JWT's `nbf` (whole seconds) must equal `validFrom`.
     return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -201,12 +229,8 @@ def load_signing_key(pem: str | None, *, fallback_path: Path) -> SigningKey:
     except FileNotFoundError:
         pass
     fallback_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    key = Ed25519PrivateKey.generate()
-    data = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
+    key = generate_signing_key()
+    data = private_pem(key)
     tmp = fallback_path.with_name(f".{fallback_path.name}.{uuid.uuid4().hex}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
@@ -223,6 +247,24 @@ def load_signing_key(pem: str | None, *, fallback_path: Path) -> SigningKey:
     finally:
         tmp.unlink(missing_ok=True)
     return key
+
+
+def generate_signing_key(algorithm: str = "EdDSA") -> SigningKey:
+    """A new private key for `algorithm`: Ed25519 for EdDSA, RSA 3072 bits for RS256."""
+    if algorithm == "EdDSA":
+        return Ed25519PrivateKey.generate()
+    if algorithm == "RS256":
+        return rsa.generate_private_key(public_exponent=65537, key_size=_GENERATED_RSA_BITS)
+    raise ValueError(f"algorithm must be one of {SIGNING_ALGORITHMS}, not {algorithm!r}")
+
+
+def private_pem(key: SigningKey) -> bytes:
+    """`key` as an unencrypted PKCS#8 PEM, the form `CERTIFICATE_SIGNING_KEY` takes."""
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
 
 
 def _parse_private_pem(data: bytes, *, source: str) -> SigningKey:
@@ -260,11 +302,18 @@ def public_jwk(key: SigningKey, kid: str) -> dict[str, Any]:
 
 
 def public_jwks(key: SigningKey, kid: str, *, retired: Sequence[dict[str, Any]] = ()) -> JWKS:
-    """The JWKS to publish. Keep retired public keys listed so older credentials still verify."""
+    """The JWKS to publish: the current key first, then the retired ones.
+
+    Keep a retired public key listed (under the exact `kid` its credentials carry) as long as
+    credentials it signed should verify offline. Refuses a retired JWK with private members or
+    a `kid` already listed.
+    """
     keys = [public_jwk(key, kid)]
     for old in retired:
-        if "d" in old or not old.get("kid") or old["kid"] in {k["kid"] for k in keys}:
-            raise ValueError("retired keys must be public JWKs with distinct kids")
+        if PRIVATE_JWK_MEMBERS & set(old) or not old.get("kid"):
+            raise ValueError("retired keys must be public JWKs with a kid")
+        if old["kid"] in {k["kid"] for k in keys}:
+            raise ValueError(f"retired keys must have distinct kids; {old['kid']!r} is repeated")
         keys.append(dict(old))
     return {"keys": keys}
 
@@ -303,8 +352,63 @@ def verify_credential(
     the key is for, a bad signature (tampered payload, other key), a credential whose `validFrom`
     is still in the future, and claims that disagree with the credential (`iss`/`issuer.id`,
     `sub`/`credentialSubject.id`, `jti`/`id`, `nbf`/`validFrom`). With `issuer`, also requires
-    that issuer. Raises `CredentialVerificationError`.
+    that issuer. The key is the one whose `kid` the token's header names, current or retired, so
+    credentials signed before a key rotation verify against the JWKS published after it.
+    Raises `CredentialVerificationError`.
     """
+    payload = _decode(token, jwks, require=["iss", "jti", "nbf", "sub"], leeway=leeway_seconds)
+    credential = {name: value for name, value in payload.items() if name not in _JWT_CLAIMS}
+    _check_claims(payload, credential, issuer)
+    return credential
+
+
+def sign_revocation_list(
+    document: dict[str, Any],
+    key: SigningKey,
+    kid: str,
+    *,
+    now: datetime | None = None,
+    lifetime: timedelta = REVOCATION_LIST_LIFETIME,
+) -> str:
+    """A `revocation_list(...)` document as a compact JWS: its members plus `iss` (= `issuer`),
+    `iat` and `exp`, header `{alg, kid, typ: "JWT"}` like a credential's."""
+    clash = [claim for claim in _LIST_CLAIMS if claim in document]
+    if clash:
+        raise ValueError(f"revocation list already has JWT claim names {clash}")
+    issued = int((now or datetime.now(UTC)).timestamp())
+    payload = {
+        **document,
+        "iss": document["issuer"],
+        "iat": issued,
+        "exp": issued + int(lifetime.total_seconds()),
+    }
+    return jwt.encode(
+        payload, key, algorithm=algorithm_for(key), headers={"kid": kid, "typ": "JWT"}
+    )
+
+
+def verify_revocation_list(
+    token: str, jwks: JWKS, *, issuer: str | None = None, leeway_seconds: int = 60
+) -> dict[str, Any]:
+    """Verify a signed revocation list against a published JWKS; return the list document.
+
+    Rejects what `verify_credential` rejects (unknown `kid`, wrong algorithm, bad signature),
+    an expired list, and a token that is not a revocation list of its `iss`. Raises
+    `CredentialVerificationError`.
+    """
+    payload = _decode(token, jwks, require=list(_LIST_CLAIMS), leeway=leeway_seconds)
+    document = {name: value for name, value in payload.items() if name not in _LIST_CLAIMS}
+    if not isinstance(document.get("revokedCredentials"), list) or not document.get("id"):
+        raise CredentialVerificationError("not a revocation list")
+    if payload["iss"] != document.get("issuer"):
+        raise CredentialVerificationError("claim 'iss' does not match the list's issuer")
+    if issuer is not None and payload["iss"] != issuer:
+        raise CredentialVerificationError(f"issued by {payload['iss']!r}, not {issuer!r}")
+    return document
+
+
+def _decode(token: str, jwks: JWKS, *, require: list[str], leeway: int) -> dict[str, Any]:
+    """The verified payload of `token`, signed by the key of `jwks` its header's `kid` names."""
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError as exc:
@@ -319,18 +423,15 @@ def verify_credential(
     try:
         public = jwt.PyJWK(jwk)
         # The algorithm comes from the published key, never from the token's header.
-        payload = jwt.decode(
+        return jwt.decode(
             token,
             public.key,
             algorithms=[public.algorithm_name],
-            options={"require": ["iss", "jti", "nbf", "sub"], "verify_aud": False},
-            leeway=leeway_seconds,
+            options={"require": require, "verify_aud": False},
+            leeway=leeway,
         )
     except jwt.PyJWTError as exc:
         raise CredentialVerificationError(str(exc)) from exc
-    credential = {name: value for name, value in payload.items() if name not in _JWT_CLAIMS}
-    _check_claims(payload, credential, issuer)
-    return credential
 
 
 def _check_claims(payload: dict[str, Any], credential: dict[str, Any], issuer: str | None) -> None:

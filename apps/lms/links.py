@@ -15,3 +15,7 @@ def course_url(slug: str) -> str:
 
 def jwks_url() -> str:
     return f"{settings.PUBLIC_API_URL.rstrip('/')}/api/v1/certificates/jwks.json"
+
+
+def revocations_url() -> str:
+    return f"{settings.PUBLIC_API_URL.rstrip('/')}/api/v1/certificates/revocations"

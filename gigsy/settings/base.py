@@ -6,10 +6,12 @@ adjusts it; see `gigsy/settings/__init__.py`.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -232,6 +234,30 @@ PUBLIC_API_URL = env.str("PUBLIC_API_URL", default="http://127.0.0.1:8000")
 # (PEM; "\n" escapes allowed). Unset in development: a key is generated under var/keys/.
 CERTIFICATE_SIGNING_KEY = env.str("CERTIFICATE_SIGNING_KEY", default="")
 CERTIFICATE_KEY_ID = env.str("CERTIFICATE_KEY_ID", default="certificates-1")
+
+
+def _retired_jwks(raw: str) -> list[dict]:
+    """CERTIFICATE_RETIRED_JWKS: a JSON list of JWK objects with distinct string kids."""
+    if not raw.strip():
+        return []
+    try:
+        keys = json.loads(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"CERTIFICATE_RETIRED_JWKS is not valid JSON: {exc}") from None
+    if not isinstance(keys, list) or not all(isinstance(k, dict) for k in keys):
+        raise ImproperlyConfigured("CERTIFICATE_RETIRED_JWKS must be a JSON list of JWK objects.")
+    kids = [k.get("kid") for k in keys]
+    if not all(isinstance(kid, str) and kid for kid in kids) or len(set(kids)) != len(kids):
+        raise ImproperlyConfigured(
+            "Every JWK in CERTIFICATE_RETIRED_JWKS needs its own non-empty string kid."
+        )
+    return keys
+
+
+# Key rotation: the public JWKs of earlier signing keys, a JSON list, each under the exact `kid`
+# its credentials carry (`manage.py certificate_key public-jwk` prints the current one). The
+# JWKS endpoint keeps publishing them so credentials signed before a rotation still verify.
+CERTIFICATE_RETIRED_JWKS = _retired_jwks(env.str("CERTIFICATE_RETIRED_JWKS", default=""))
 CERTIFICATE_ISSUER_NAME = env.str("CERTIFICATE_ISSUER_NAME", default="Gigsy")
 # TrueType fonts for certificate PDFs; the built-in Helvetica only covers Latin-1 names.
 CERTIFICATE_PDF_FONT = env.str("CERTIFICATE_PDF_FONT", default="")

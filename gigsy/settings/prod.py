@@ -1,11 +1,19 @@
 """Production: refuses to start without real secrets; passes `manage.py check --deploy`."""
 
 from django.core.exceptions import ImproperlyConfigured
+from jwt import PyJWK, PyJWTError
 
 from gigsy.observability.logging import configure_logging
 
 from .base import *  # noqa: F403
-from .base import LOG_LEVEL, SECRET_KEY, SIMPLE_JWT, env
+from .base import (
+    CERTIFICATE_KEY_ID,
+    CERTIFICATE_RETIRED_JWKS,
+    LOG_LEVEL,
+    SECRET_KEY,
+    SIMPLE_JWT,
+    env,
+)
 
 DJANGO_ENV = "prod"
 DEBUG = False
@@ -43,6 +51,30 @@ if not _is_private_key(env.str("CERTIFICATE_SIGNING_KEY", default="")):
         "CERTIFICATE_SIGNING_KEY must hold the PEM private key certificates are signed with "
         "(generate: openssl genpkey -algorithm ed25519)."
     )
+
+# Retired keys are published: a private member would leak a key, and a retired kid equal to the
+# current one (usually a rotation that forgot to bump CERTIFICATE_KEY_ID) would make the JWKS
+# ambiguous. Kids are compared by their last `#` fragment, the part CERTIFICATE_KEY_ID sets.
+_PRIVATE_JWK_MEMBERS = ("d", "p", "q", "dp", "dq", "qi", "oth", "k")
+for _index, _jwk in enumerate(CERTIFICATE_RETIRED_JWKS):
+    _where = f"CERTIFICATE_RETIRED_JWKS[{_index}] (kid {_jwk['kid']!r})"
+    _private = [member for member in _PRIVATE_JWK_MEMBERS if member in _jwk]
+    if _private:
+        raise ImproperlyConfigured(
+            f"{_where} contains private key material ({', '.join(_private)}); list only public "
+            "JWKs (manage.py certificate_key public-jwk prints one)."
+        )
+    if _jwk["kid"].rsplit("#", 1)[-1] == CERTIFICATE_KEY_ID:
+        raise ImproperlyConfigured(
+            f"{_where} reuses the current CERTIFICATE_KEY_ID {CERTIFICATE_KEY_ID!r}; give the "
+            "new signing key a new CERTIFICATE_KEY_ID."
+        )
+    try:
+        _public = PyJWK(_jwk)
+    except PyJWTError:
+        _public = None
+    if _public is None or _public.algorithm_name not in ("EdDSA", "RS256"):
+        raise ImproperlyConfigured(f"{_where} is not an Ed25519 or RSA public JWK.")
 
 # TLS terminates at nginx, which sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -1,4 +1,5 @@
-"""Open Badges 3.0 credentials: document shape, VC-JWT signing, published keys, key handling."""
+"""Open Badges 3.0 credentials: document shape, VC-JWT signing, published keys, key handling,
+key rotation, the (signed) revocation list."""
 
 from __future__ import annotations
 
@@ -20,12 +21,18 @@ from apps.lms.credentials import (
     CertificateFacts,
     CredentialVerificationError,
     RevokedCertificateError,
+    RevokedCredential,
     build_open_badge,
+    generate_signing_key,
     load_signing_key,
+    private_pem,
+    public_jwk,
     public_jwks,
     revocation_list,
     sign_credential,
+    sign_revocation_list,
     verify_credential,
+    verify_revocation_list,
 )
 from tests.lms.certificate_facts import VERIFY_URL, sample_facts
 
@@ -126,10 +133,25 @@ def test_revocation_list_is_referenced_when_configured() -> None:
     )
 
     assert credential["credentialStatus"] == {"id": list_url, "type": "1EdTechRevocationList"}
+    revoked_at = datetime(2025, 4, 1, 9, 15, 30, 123456, tzinfo=UTC)
     document = revocation_list(
-        list_url=list_url, issuer_url=ISSUER, revoked_credential_ids=[credential["id"]]
+        list_url=list_url,
+        issuer_url=ISSUER,
+        revoked=[RevokedCredential(credential_id=credential["id"], revoked_at=revoked_at)],
     )
-    assert document["revokedCredentials"] == [{"id": VERIFY_URL, "revoked": True}]
+    assert document == {
+        "id": list_url,
+        "issuer": ISSUER,
+        "revokedCredentials": [
+            {"id": VERIFY_URL, "revoked": True, "revokedAt": "2025-04-01T09:15:30Z"}
+        ],
+    }
+    with pytest.raises(ValueError, match="timezone"):
+        revocation_list(
+            list_url=list_url,
+            issuer_url=ISSUER,
+            revoked=[RevokedCredential(VERIFY_URL, datetime(2025, 4, 1, 9, 15))],
+        )
 
 
 def test_achievement_id_is_the_same_course_for_every_learner_and_can_be_given() -> None:
@@ -291,6 +313,52 @@ def test_retired_keys_stay_published_and_verify(key: Ed25519PrivateKey) -> None:
         public_jwks(key, KID, retired=[{**retired[0], "d": "secret"}])
 
 
+@pytest.mark.parametrize("member", ["d", "p", "q", "dp", "dq", "qi", "oth", "k"])
+def test_retired_key_with_private_material_is_never_published(
+    key: Ed25519PrivateKey, member: str
+) -> None:
+    (retired,) = public_jwks(Ed25519PrivateKey.generate(), "certificates-0")["keys"]
+
+    with pytest.raises(ValueError, match="public"):
+        public_jwks(key, KID, retired=[{**retired, member: "c2VjcmV0"}])
+
+
+def test_retired_keys_need_their_own_kid(key: Ed25519PrivateKey) -> None:
+    old = public_jwk(Ed25519PrivateKey.generate(), "certificates-0")
+
+    with pytest.raises(ValueError, match="distinct"):
+        public_jwks(key, KID, retired=[{**old, "kid": KID}])
+    with pytest.raises(ValueError, match="distinct"):
+        public_jwks(key, KID, retired=[old, dict(old)])
+    with pytest.raises(ValueError, match="kid"):
+        public_jwks(key, KID, retired=[{k: v for k, v in old.items() if k != "kid"}])
+
+
+def test_after_two_rotations_every_generation_verifies_and_nothing_else() -> None:
+    first, second, third = (generate_signing_key(alg) for alg in ("EdDSA", "RS256", "EdDSA"))
+    tokens = [
+        sign_credential(badge(), first, "certificates-1"),
+        sign_credential(badge(), second, "certificates-2"),
+        sign_credential(badge(), third, "certificates-3"),
+    ]
+    retired = [public_jwk(second, "certificates-2"), public_jwk(first, "certificates-1")]
+
+    jwks = public_jwks(third, "certificates-3", retired=retired)
+
+    assert [k["kid"] for k in jwks["keys"]] == [
+        "certificates-3",
+        "certificates-2",
+        "certificates-1",
+    ]
+    assert [k["alg"] for k in jwks["keys"]] == ["EdDSA", "RS256", "EdDSA"]
+    for token in tokens:
+        assert verify_credential(token, jwks)["id"] == VERIFY_URL
+    # A retired kid does not vouch for another key's signature.
+    forged = sign_credential(badge(), Ed25519PrivateKey.generate(), "certificates-1")
+    with pytest.raises(CredentialVerificationError):
+        verify_credential(forged, jwks)
+
+
 def test_rsa_key_signs_rs256() -> None:
     rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     token = sign_credential(badge(), rsa_key, KID)
@@ -354,3 +422,73 @@ def test_bad_or_weak_pem_is_refused_without_echoing_it(tmp_path: Path) -> None:
     ).decode()
     with pytest.raises(ValueError, match="2048"):
         load_signing_key(weak_pem, fallback_path=tmp_path / "k.pem")
+
+
+@pytest.mark.parametrize(("algorithm", "kty"), [("EdDSA", "OKP"), ("RS256", "RSA")])
+def test_generated_keys_load_as_signing_keys(tmp_path: Path, algorithm: str, kty: str) -> None:
+    key = generate_signing_key(algorithm)
+    pem = private_pem(key).decode()
+
+    loaded = load_signing_key(pem, fallback_path=tmp_path / "unused.pem")
+
+    assert public_bytes(loaded) == public_bytes(key)
+    assert public_jwk(loaded, KID)["kty"] == kty
+    assert jwt.get_unverified_header(sign_credential(badge(), loaded, KID))["alg"] == algorithm
+
+
+def test_unknown_algorithm_is_refused() -> None:
+    with pytest.raises(ValueError, match="EdDSA"):
+        generate_signing_key("HS256")
+
+
+# --- the signed revocation list ----------------------------------------------------------------
+
+LIST_URL = "https://api.gigsy.example/api/v1/certificates/revocations"
+
+
+def a_revocation_list() -> dict:
+    return revocation_list(
+        list_url=LIST_URL,
+        issuer_url=ISSUER,
+        revoked=[RevokedCredential(VERIFY_URL, datetime(2025, 4, 1, 9, 15, tzinfo=UTC))],
+    )
+
+
+def test_signed_revocation_list_verifies_with_the_jwks(key: Ed25519PrivateKey) -> None:
+    document = a_revocation_list()
+    now = datetime.now(UTC)
+
+    token = sign_revocation_list(document, key, KID, now=now)
+
+    header_segment, payload_segment, _ = token.split(".")
+    assert b64url_json(header_segment) == {"alg": "EdDSA", "typ": "JWT", "kid": KID}
+    payload = b64url_json(payload_segment)
+    assert payload["iss"] == ISSUER
+    assert payload["exp"] - payload["iat"] == 24 * 3600
+    assert payload["iat"] == int(now.timestamp())
+    assert verify_revocation_list(token, public_jwks(key, KID), issuer=ISSUER) == document
+
+
+def test_signed_revocation_list_rejects_tampering_expiry_and_other_tokens(
+    key: Ed25519PrivateKey,
+) -> None:
+    jwks = public_jwks(key, KID)
+    token = sign_revocation_list(a_revocation_list(), key, KID)
+    header, payload_segment, signature = token.split(".")
+    emptied = {**b64url_json(payload_segment), "revokedCredentials": []}
+    with pytest.raises(CredentialVerificationError):
+        verify_revocation_list(f"{header}.{b64url(emptied)}.{signature}", jwks)
+
+    stale = sign_revocation_list(
+        a_revocation_list(), key, KID, now=datetime.now(UTC) - timedelta(days=2)
+    )
+    with pytest.raises(CredentialVerificationError, match="expired"):
+        verify_revocation_list(stale, jwks)
+
+    with pytest.raises(CredentialVerificationError, match="issued by"):
+        verify_revocation_list(token, jwks, issuer="https://other.example")
+    # A list is not a credential, and a credential is not a list.
+    with pytest.raises(CredentialVerificationError):
+        verify_credential(token, jwks)
+    with pytest.raises(CredentialVerificationError):
+        verify_revocation_list(sign_credential(badge(), key, KID), jwks)

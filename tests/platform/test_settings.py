@@ -92,3 +92,68 @@ def test_unknown_environment_is_refused():
     result = manage("check", DJANGO_ENV="staging")
     assert result.returncode != 0
     assert "DJANGO_ENV must be one of" in result.stderr
+
+
+def ed25519_jwk(kid: str, *, private: bool = False) -> str:
+    import json
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from jwt.algorithms import OKPAlgorithm
+
+    key = Ed25519PrivateKey.generate()
+    jwk = OKPAlgorithm.to_jwk(key if private else key.public_key(), as_dict=True)
+    return json.dumps([{**jwk, "kid": kid, "use": "sig", "alg": "EdDSA"}])
+
+
+def prod_check(**env: str) -> subprocess.CompletedProcess:
+    return manage(
+        "check",
+        DJANGO_ENV="prod",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        CERTIFICATE_SIGNING_KEY=ed25519_pem(),
+        CERTIFICATE_KEY_ID="certificates-2",
+        **env,
+    )
+
+
+def test_prod_accepts_retired_public_jwks():
+    result = prod_check(
+        CERTIFICATE_RETIRED_JWKS=ed25519_jwk("https://api.gigsy.example/jwks.json#certificates-1")
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_prod_refuses_a_retired_jwk_with_private_parts():
+    import json
+
+    retired = ed25519_jwk("certificates-1", private=True)
+    result = prod_check(CERTIFICATE_RETIRED_JWKS=retired)
+    assert result.returncode != 0
+    assert "CERTIFICATE_RETIRED_JWKS[0]" in result.stderr
+    assert "private key material (d)" in result.stderr
+    assert json.loads(retired)[0]["d"] not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "kid", ["certificates-2", "https://api.gigsy.example/jwks.json#certificates-2"]
+)
+def test_prod_refuses_a_retired_jwk_that_reuses_the_current_kid(kid):
+    result = prod_check(CERTIFICATE_RETIRED_JWKS=ed25519_jwk(kid))
+    assert result.returncode != 0
+    assert "reuses the current CERTIFICATE_KEY_ID 'certificates-2'" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("[{", "is not valid JSON"),
+        ('{"keys": []}', "must be a JSON list"),
+        ('[{"kty": "OKP"}]', "non-empty string kid"),
+        ('[{"kty": "OKP", "crv": "Ed25519", "x": "AAAA", "kid": "old"}]', "not an Ed25519"),
+    ],
+    ids=["not-json", "not-a-list", "no-kid", "not-a-key"],
+)
+def test_prod_refuses_malformed_retired_jwks(value, message):
+    result = prod_check(CERTIFICATE_RETIRED_JWKS=value)
+    assert result.returncode != 0
+    assert message in result.stderr

@@ -12,6 +12,11 @@ urlpatterns = [
     ),
     path("certificates/jwks.json", views.JwksView.as_view(), name="certificate-jwks"),
     path(
+        "certificates/revocations",
+        views.RevocationListView.as_view(),
+        name="certificate-revocations",
+    ),
+    path(
         "certificates/<int:certificate_id>/pdf",
         views.CertificatePdfView.as_view(),
         name="certificate-pdf",
