@@ -77,6 +77,7 @@ from _support import (
     listening_relays,
     print_checks,
     prod_server,
+    run_wrk,
     server_layout,
     setup_django,
     spread_check,
@@ -85,7 +86,9 @@ from _support import (
 
 CATALOG = "/api/v1/lms/courses"
 PAGE_SIZE = 20  # gigsy.api.pagination.PageNumberPagination's default
-PHASES = ("catalog", "skill", "q", "submit")
+# healthz: the same server's cheapest answer, measured in the same run, so the figures of one
+# machine can be compared with another's (this kind of machine varies 2-3x between sessions).
+PHASES = ("healthz", "catalog", "skill", "q", "submit")
 SKILL, TEXT = "python", "python"
 # Tokens are minted once, before the seed and the load: they must outlive the run.
 JWT_ACCESS_MINUTES = 240
@@ -222,6 +225,8 @@ def seed(options: Options, subject_prefix: str) -> Seeded:
     if stale:
         notes.append(f"deleted {stale} attempts left by an interrupted run")
     tokens = {u.pk: str(AccessToken.for_user(u)) for u in [*learners, probe]}
+    data.refresh_statistics()
+    notes.append("VACUUM ANALYZE on the lms tables after seeding (autovacuum's job in production)")
     catalog_total = selectors.catalog().count()
     notes.append(f"seed ready in {time.monotonic() - started:.1f} s")
     return Seeded(setup, learners, probe, tokens, catalog_total, notes)
@@ -382,6 +387,23 @@ def catalog_phase(
     return PhaseResult(name, request, result, load_note, busy, f"{count} courses, {pages} pages")
 
 
+def healthz_phase(server: GunicornServer, options: Options) -> PhaseResult:
+    load_note = wait_for_quiet(options, "healthz")
+    busy = cpu_busy_pct()
+    common = {
+        "connections": options.connections,
+        "threads": options.threads,
+        "start_check": spread_check(server, options.connections),
+    }
+    url = f"{server.base_url}/healthz"
+    if options.warmup_s > 0:
+        warm = run_wrk(url, duration_s=options.warmup_s, **common)
+        _print_run("healthz", "warm-up", options.warmup_s, warm)
+    result = run_wrk(url, duration_s=options.duration_s, **common)
+    _print_run("healthz", "measured", options.duration_s, result)
+    return PhaseResult("healthz", "GET /healthz (reference: no database)", result, load_note, busy)
+
+
 def _print_run(name: str, label: str, seconds: float, result: WrkResult) -> None:
     print(
         f"  {name:<8} {label:<9} {seconds:>4g} s {result.requests_per_s:>8.1f} req/s"
@@ -462,6 +484,7 @@ def _submit_run(
     def prepare() -> tuple[str, list[tuple[int, str]]]:
         nonlocal pool
         data.top_up_attempts(seeded.setup, seeded.learners)
+        data.refresh_statistics()
         pairs = data.open_attempts(seeded.setup, seeded.learners)
         pool = len(pairs)
         return body, [(attempt_id, seeded.tokens[user_id]) for attempt_id, user_id in pairs]
@@ -636,7 +659,7 @@ def print_report(
         print(f"\nThroughput and latency ({options.duration_s:g} s per phase)")
         header = (
             f"{'phase':<15} {'request':<48} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>8} "
-            f"{'requests':>8} {'q/req':>5}"
+            f"{'requests':>8} {'q/req':>5} {'of healthz':>10}"
         )
         print(f"{header}\n{'-' * len(header)}")
         by_label = {c.label: c.queries for c in counts}
@@ -644,12 +667,16 @@ def print_report(
             "catalog": by_label.get("catalog page 1"),
             "skill": by_label.get(f"catalog ?skill={SKILL} page 1"),
             "q": by_label.get(f"catalog ?q={TEXT} page 1"),
+            "healthz": 0,
         }
+        reference = next((p.wrk.requests_per_s for p in phases if p.name == "healthz"), None)
         for p in phases:
             q = queries.get(p.name, counts[-1].queries if p.name.startswith("submit") else None)
+            share = f"{100 * p.wrk.requests_per_s / reference:.1f} %" if reference else "-"
             print(
                 f"{p.name:<15} {p.request:<48} {p.wrk.requests_per_s:>8.1f} {p.wrk.p50_ms:>7.2f}"
                 f" {p.wrk.p99_ms:>8.2f} {p.wrk.requests:>8} {q if q is not None else '-':>5}"
+                f" {share:>10}"
             )
         print()
         for p in phases:
@@ -733,6 +760,8 @@ def run(options: Options) -> None:
             submit_script = workdir / "submit.lua"
             submit_script.write_text(SUBMIT_LUA)
             with server.running():
+                if "healthz" in options.phases:
+                    phases.append(healthz_phase(server, options))
                 variants = {"catalog": "", "skill": f"skill={SKILL}&", "q": f"q={TEXT}&"}
                 for name, query in variants.items():
                     if name in options.phases:

@@ -58,7 +58,7 @@ class Course(models.Model):
     class Meta:
         db_table = '"lms"."course"'
         indexes = [
-            models.Index(fields=["status", "-published_at"], name="lms_course_catalog_idx"),
+            models.Index(fields=["status", "-published_at", "-id"], name="lms_course_catalog_idx"),
             GinIndex(fields=["skills"], name="lms_course_skills_idx"),
             GinIndex(fields=["search_vector"], name="lms_course_search_idx"),
         ]

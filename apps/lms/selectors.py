@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from apps.lms.models import (
     Certificate,
@@ -16,6 +16,7 @@ from apps.lms.models import (
     Enrollment,
     EnrollmentStatus,
     Lesson,
+    LessonCompletion,
     Module,
     Question,
     QuestionBank,
@@ -56,15 +57,19 @@ def course_with_syllabus(*, slug: str) -> Course | None:
 
 
 def visible_course(*, slug: str, user: Any) -> Course | None:
-    """Published courses for everyone; drafts only for their instructors and operators."""
+    """The course with its syllabus, if the user may see it (see `can_see`)."""
     course = course_with_syllabus(slug=slug)
-    if course is None:
+    if course is None or not can_see(course=course, user=user):
         return None
+    return course
+
+
+def can_see(*, course: Course, user: Any) -> bool:
+    """Published courses for everyone; drafts for their instructors and operators; archived
+    ones for those too and for the learners who enrolled (closed to newcomers only)."""
     if course.status == CourseStatus.PUBLISHED or is_instructor(course=course, user=user):
-        return course
-    if course.status == CourseStatus.ARCHIVED and _enrolled(course=course, user=user):
-        return course  # archived: closed to newcomers, open to those who enrolled
-    return None
+        return True
+    return course.status == CourseStatus.ARCHIVED and _enrolled(course=course, user=user)
 
 
 def _enrolled(*, course: Course, user: Any) -> bool:
@@ -143,21 +148,32 @@ class Progress:
 
 
 def progress(*, enrollment: Enrollment) -> Progress:
-    """Where a learner stands in the current cycle (three queries)."""
-    lessons = list(
+    """Where a learner stands in the current cycle (two queries)."""
+    lesson_rows = list(
         Lesson.objects.filter(module__course_id=enrollment.course_id)
+        .annotate(
+            done=Exists(
+                LessonCompletion.objects.filter(enrollment=enrollment, lesson=OuterRef("pk"))
+            )
+        )
         .order_by("module__position", "module_id", "position", "id")
-        .values_list("id", "required")
+        .values_list("id", "required", "done")
     )
-    done = set(enrollment.completions.values_list("lesson_id", flat=True))
-    quizzes = list(
-        Quiz.objects.filter(course_id=enrollment.course_id).values_list("id", "required")
+    quiz_rows = list(
+        Quiz.objects.filter(course_id=enrollment.course_id)
+        .annotate(
+            passed=Exists(
+                QuizAttempt.objects.filter(
+                    enrollment=enrollment, cycle=enrollment.cycle, passed=True, quiz=OuterRef("pk")
+                )
+            )
+        )
+        .values_list("id", "required", "passed")
     )
-    passed = set(
-        QuizAttempt.objects.filter(
-            enrollment=enrollment, cycle=enrollment.cycle, passed=True
-        ).values_list("quiz_id", flat=True)
-    )
+    done = {lid for lid, _, is_done in lesson_rows if is_done}
+    passed = {qid for qid, _, has_passed in quiz_rows if has_passed}
+    lessons = [(lid, required) for lid, required, _ in lesson_rows]
+    quizzes = [(qid, required) for qid, required, _ in quiz_rows]
     required_lessons = [lid for lid, required in lessons if required]
     required_quizzes = [qid for qid, required in quizzes if required]
     total = len(required_lessons) + len(required_quizzes)
@@ -172,6 +188,12 @@ def progress(*, enrollment: Enrollment) -> Progress:
         resume_lesson_id=resume,
         complete=total > 0 and achieved == total,
     )
+
+
+def attempt_questions(*, attempt: QuizAttempt) -> list[Question]:
+    """The attempt's questions in the order they were drawn (retired ones included)."""
+    found = {q.pk: q for q in Question.objects.filter(pk__in=attempt.question_ids)}
+    return [found[qid] for qid in attempt.question_ids if qid in found]
 
 
 def attempts_of(*, user: Any, quiz_id: int | None = None) -> QuerySet[QuizAttempt]:

@@ -40,9 +40,6 @@ def paginated(request: Request, view: APIView, queryset: QuerySet, output: type)
 
 def lesson_or_404(lesson_id: int, user: Any) -> Lesson:
     lesson = Lesson.objects.select_related("module__course").filter(pk=lesson_id).first()
-    if (
-        lesson is None
-        or selectors.visible_course(slug=lesson.module.course.slug, user=user) is None
-    ):
+    if lesson is None or not selectors.can_see(course=lesson.module.course, user=user):
         raise NotFoundError("No such lesson.")
     return lesson

@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from apps.lms import selectors
 from apps.lms.api import serializers as s
 from apps.lms.api.common import ERROR, course_or_404, lesson_or_404, paginated, parse
-from apps.lms.models import Quiz, QuizAttempt
+from apps.lms.models import Question, Quiz, QuizAttempt
 from apps.lms.services import authoring, learning, quizzes
 from gigsy.api.errors import ForbiddenError, NotFoundError
 from gigsy.api.representation import represent
@@ -212,16 +212,18 @@ class LessonCompleteView(APIView):
         summary="Mark a lesson completed (idempotent)",
     )
     def post(self, request: Request, lesson_id: int) -> Response:
-        enrollment = learning.complete_lesson(
+        progress = learning.complete_lesson(
             lesson=lesson_or_404(lesson_id, request.user), user=request.user
         )
-        return Response(represent(s.ProgressOutput, selectors.progress(enrollment=enrollment)))
+        return Response(represent(s.ProgressOutput, progress))
 
 
 # --- quizzes -----------------------------------------------------------------------------------
-def _attempt_body(attempt: QuizAttempt, *, review: bool) -> dict[str, Any]:
-    questions = {q.pk: q for q in attempt.quiz.bank.questions.filter(pk__in=attempt.question_ids)}
-    ordered = [questions[qid] for qid in attempt.question_ids if qid in questions]
+def _attempt_body(
+    attempt: QuizAttempt, *, review: bool, questions: list[Question] | None = None
+) -> dict[str, Any]:
+    if questions is None:
+        questions = selectors.attempt_questions(attempt=attempt)
     body = represent(s.AttemptOutput, attempt)
     if review:
         body["questions"] = [
@@ -230,10 +232,10 @@ def _attempt_body(attempt: QuizAttempt, *, review: bool) -> dict[str, Any]:
                 "your_answer": attempt.answers.get(str(q.pk)),
                 "points_earned": attempt.results.get(str(q.pk), 0),
             }
-            for q in ordered
+            for q in questions
         ]
     else:
-        body["questions"] = [represent(s.QuestionForLearnerOutput, q) for q in ordered]
+        body["questions"] = [represent(s.QuestionForLearnerOutput, q) for q in questions]
     return body
 
 
@@ -277,9 +279,9 @@ class AttemptSubmitView(APIView):
         summary="Submit answers: {answers: {question_id: answer}}",
     )
     def post(self, request: Request, attempt_id: int) -> Response:
-        attempt = quizzes.submit_attempt(
-            attempt=_my_attempt(attempt_id, request.user),
+        graded = quizzes.submit_attempt(
+            attempt_id=attempt_id,
             user=request.user,
             answers=parse(s.SubmitInput, request)["answers"],
         )
-        return Response(_attempt_body(attempt, review=True))
+        return Response(_attempt_body(graded.attempt, review=True, questions=graded.questions))

@@ -72,7 +72,8 @@ def unenroll(*, course: Course, user: Any) -> Enrollment:
 
 
 @transaction.atomic
-def complete_lesson(*, lesson: Lesson, user: Any) -> Enrollment:
+def complete_lesson(*, lesson: Lesson, user: Any) -> selectors.Progress:
+    """Record the completion (once) and return the learner's progress after it."""
     course = lesson.module.course
     enrollment = _enrollment(course=course, user=user, lock=True)
     if enrollment.status == EnrollmentStatus.WITHDRAWN:
@@ -84,18 +85,16 @@ def complete_lesson(*, lesson: Lesson, user: Any) -> Enrollment:
             {"user_id": str(user.pk), "course_id": str(course.pk), "lesson_id": str(lesson.pk)},
             producer="lms",
         )
-        complete_if_done(enrollment=enrollment)
-    return enrollment
+    return complete_if_done(enrollment=enrollment)
 
 
-def complete_if_done(*, enrollment: Enrollment) -> bool:
-    """Mark the course completed once every required lesson and quiz is done. The caller
-    holds the enrollment row lock, so two last steps racing complete it only once."""
-    if enrollment.status != EnrollmentStatus.ACTIVE:
-        return False
+def complete_if_done(*, enrollment: Enrollment) -> selectors.Progress:
+    """Mark the course completed once every required lesson and quiz is done; return the
+    progress. The caller holds the enrollment row lock, so two last steps racing complete it
+    only once."""
     progress = selectors.progress(enrollment=enrollment)
-    if not progress.complete:
-        return False
+    if enrollment.status != EnrollmentStatus.ACTIVE or not progress.complete:
+        return progress
     enrollment.status = EnrollmentStatus.COMPLETED
     enrollment.completed_at = timezone.now()
     enrollment.save(update_fields=["status", "completed_at"])
@@ -109,7 +108,7 @@ def complete_if_done(*, enrollment: Enrollment) -> bool:
         },
         producer="lms",
     )
-    return True
+    return progress
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ Late submissions are rejected. Correct answers are never returned before submiss
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -81,16 +82,23 @@ def start_attempt(*, quiz: Quiz, user: Any) -> QuizAttempt:
         return QuizAttempt.objects.get(quiz=quiz, user=user, submitted_at__isnull=True)
 
 
+@dataclass(frozen=True)
+class GradedAttempt:
+    attempt: QuizAttempt
+    questions: list[Question]  # in the attempt's order, for the review
+
+
 @transaction.atomic
-def submit_attempt(*, attempt: QuizAttempt, user: Any, answers: dict[str, Any]) -> QuizAttempt:
+def submit_attempt(*, attempt_id: int, user: Any, answers: dict[str, Any]) -> GradedAttempt:
     # Lock the attempt only: a join would also lock the quiz row and serialize every
-    # learner's submission to the same quiz.
+    # learner's submission to the same quiz. Someone else's attempt is as missing as none.
     attempt = (
         QuizAttempt.objects.select_for_update(of=("self",))
         .select_related("quiz__course", "quiz__bank")
-        .get(pk=attempt.pk)
+        .filter(pk=attempt_id, user=user)
+        .first()
     )
-    if attempt.user_id != user.pk:
+    if attempt is None:
         raise NotFoundError("No such attempt.")
     if attempt.submitted_at is not None:
         raise ConflictError("This attempt was already submitted.", code="already_submitted")
@@ -102,7 +110,9 @@ def submit_attempt(*, attempt: QuizAttempt, user: Any, answers: dict[str, Any]) 
         )
     questions = _questions(attempt)
     _check_answers(questions, answers)
-    return _grade(attempt, answers=answers, now=now, questions=questions)
+    _grade(attempt, answers=answers, now=now, questions=questions)
+    ordered = [questions[str(qid)] for qid in attempt.question_ids if str(qid) in questions]
+    return GradedAttempt(attempt, ordered)
 
 
 def _expired(attempt: QuizAttempt, *, now: Any = None) -> bool:
