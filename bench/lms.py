@@ -105,6 +105,7 @@ class Options(ServerOptions):
     load_wait_s: float
     show_sql: bool
     purge: bool
+    catalog_cache: int | None
 
 
 def parse_args(argv: list[str] | None = None) -> Options:
@@ -134,6 +135,12 @@ def parse_args(argv: list[str] | None = None) -> Options:
     parser.add_argument(
         "--load-wait", type=float, default=900.0, help="give up waiting after this many seconds"
     )
+    parser.add_argument(
+        "--catalog-cache",
+        type=int,
+        default=None,
+        help="LMS_CATALOG_CACHE_SECONDS of the server (default: the settings' 60; 0: off)",
+    )
     parser.add_argument("--show-sql", action="store_true", help="print the submit's queries")
     parser.add_argument("--purge", action="store_true", help="delete all bench data and exit")
     args = parser.parse_args(argv)
@@ -160,6 +167,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
         load_wait_s=args.load_wait,
         show_sql=args.show_sql,
         purge=args.purge,
+        catalog_cache=args.catalog_cache,
     )
 
 
@@ -288,10 +296,15 @@ def query_counts(seeded: Seeded, options: Options) -> tuple[list[QueryCount], li
             f"{CATALOG}/{data.QUIZ_COURSE_SLUG}",
         ),
     ]
+    from django.test import override_settings
+
     counts = []
-    for label, path in gets:
-        _count(anon, label, "get", path)
-        counts.append(_count(anon, label, "get", path)[0])
+    with override_settings(LMS_CATALOG_CACHE_SECONDS=0):  # what building a page costs
+        for label, path in gets:
+            _count(anon, label, "get", path)
+            counts.append(_count(anon, label, "get", path)[0])
+    _count(anon, "catalog page 1, from the cache", "get", f"{CATALOG}?page=1")
+    counts.append(_count(anon, "catalog page 1, from the cache", "get", f"{CATALOG}?page=1")[0])
     quiz = seeded.setup.quizzes[0]
     body = json.dumps(
         {"answers": seeded.setup.answers(data.CORRECT if options.answers == "pass" else data.WRONG)}
@@ -322,7 +335,9 @@ def _catalog_problems(counts: list[QueryCount]) -> list[str]:
     """The catalog's query count must not depend on the page or the page size."""
     problems = []
     groups = {
-        "catalog": [c for c in counts if c.label.startswith("catalog page")],
+        "catalog": [
+            c for c in counts if c.label.startswith("catalog page") and "cache" not in c.label
+        ],
         f"?skill={SKILL}": [c for c in counts if c.label.startswith(f"catalog ?skill={SKILL}")],
         f"?q={TEXT}": [c for c in counts if c.label.startswith(f"catalog ?q={TEXT}")],
     }
@@ -633,13 +648,16 @@ def print_report(
         f"\nLMS: {server_layout(options)} after {options.warmup_s:g} s warm-up, loopback, "
         "Lua scripts"
     )
+    from django.conf import settings
+
     print(
         f"{bench_settings(options.throttle_rate)}; tokens minted in-process; "
         "EVENTS_SUBJECT_PREFIX=benchlms<random>"
     )
     print(
         f"catalog: {seeded.catalog_total} published courses in the database "
-        f"(of them {options.courses} bench-course-*), {PAGE_SIZE} per page, anonymous"
+        f"(of them {options.courses} bench-course-*), {PAGE_SIZE} per page, anonymous; "
+        f"page cache LMS_CATALOG_CACHE_SECONDS={settings.LMS_CATALOG_CACHE_SECONDS}"
     )
     for note in [*seeded.notes, *notes]:
         print(f"  {note}")
@@ -730,6 +748,11 @@ def run(options: Options) -> None:
             throttle_rate=options.throttle_rate,
             jwt_access_minutes=JWT_ACCESS_MINUTES,
             EVENTS_SUBJECT_PREFIX=subject_prefix,
+            **(
+                {"LMS_CATALOG_CACHE_SECONDS": str(options.catalog_cache)}
+                if options.catalog_cache is not None
+                else {}
+            ),
         )
         load_server_settings(server.env)
         import _lms_seed as data

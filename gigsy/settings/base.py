@@ -279,6 +279,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
+# Public catalog pages are cached this long (0: off); any course change retires them at once.
+LMS_CATALOG_CACHE_SECONDS = env.int("LMS_CATALOG_CACHE_SECONDS", default=60)
 # Settle quiz attempts whose time limit passed (the learner walked away): graded 0, quiz.failed.
 LMS_EXPIRED_ATTEMPT_SWEEP_SECONDS = env.float("LMS_EXPIRED_ATTEMPT_SWEEP_SECONDS", default=60.0)
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {

@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.lms import selectors
+from apps.lms import catalog_cache, selectors
 from apps.lms.api import serializers as s
 from apps.lms.api.common import ERROR, course_or_404, lesson_or_404, paginated, parse
 from apps.lms.models import Question, Quiz, QuizAttempt
@@ -47,12 +47,15 @@ class CourseListView(APIView):
         level = request.query_params.get("level")
         if level and level not in ("beginner", "intermediate", "advanced"):
             raise ValidationError({"level": [f"Unknown value {level!r}."]})
-        courses = selectors.catalog(
-            skill=request.query_params.get("skill"),
-            level=level,
-            text=(request.query_params.get("q") or "").strip()[:200] or None,
-        )
-        return paginated(request, self, courses, s.CourseListOutput)
+        skill = request.query_params.get("skill")
+        text = (request.query_params.get("q") or "").strip()[:200] or None
+
+        def build() -> Any:
+            courses = selectors.catalog(skill=skill, level=level, text=text)
+            return paginated(request, self, courses, s.CourseListOutput).data
+
+        # Keyed by the whole URL: the pagination links in the body echo it.
+        return Response(catalog_cache.page(url=request.build_absolute_uri(), build=build))
 
     @extend_schema(
         request=s.CourseInput,

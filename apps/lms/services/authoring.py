@@ -98,9 +98,12 @@ def update_course(*, course: Course, user: Any, **changes: Any) -> Course:
     _reject_unknown(changes, COURSE_FIELDS)
     if "skills" in changes:
         changes["skills"] = sorted(set(changes["skills"]))
+    # Write only the edited fields of a fresh, locked row: a stale copy must not undo a
+    # concurrent publish or archive.
+    course = Course.objects.select_for_update().get(pk=course.pk)
     for name, value in changes.items():
         setattr(course, name, value)
-    course.save()
+    course.save(update_fields=[*changes, "updated_at"])
     if prerequisites is not None:
         course.prerequisites.set(_prerequisites(prerequisites, exclude=course))
     if course.status == CourseStatus.PUBLISHED:
@@ -171,7 +174,7 @@ def update_lesson(*, lesson: Lesson, user: Any, **changes: Any) -> Lesson:
     _check_lesson_content(
         lesson.kind, {"video_url": lesson.video_url, "media": lesson.media, "body": lesson.body}
     )
-    lesson.save()
+    lesson.save(update_fields=list(changes))
     return lesson
 
 
@@ -264,7 +267,7 @@ def update_module(*, module: Module, user: Any, **changes: Any) -> Module:
     _reject_unknown(changes, ("title", "position"))
     for name, value in changes.items():
         setattr(module, name, value)
-    module.save()
+    module.save(update_fields=list(changes))
     return module
 
 

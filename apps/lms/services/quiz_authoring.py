@@ -116,7 +116,7 @@ def update_question(*, question: Question, user: Any, **changes: Any) -> Questio
     for name, value in changes.items():
         setattr(question, name, value)
     _check_question(question.kind, question.choices, question.answer)
-    question.save()
+    question.save(update_fields=list(changes))
     return question
 
 
