@@ -1,4 +1,4 @@
-"""Read-only queries for the certificates' public surfaces (the revocation list)."""
+"""Read-only queries about certificates: the revocation list, PDFs still to render."""
 
 from __future__ import annotations
 
@@ -13,4 +13,13 @@ def revoked_certificates() -> list[tuple[str, datetime]]:
         Certificate.objects.filter(revoked_at__isnull=False)
         .order_by("revoked_at", "pk")
         .values_list("verify_code", "revoked_at")
+    )
+
+
+def missing_pdf(*, issued_before: datetime, limit: int) -> list[int]:
+    """Ids of certificates issued before `issued_before` that still have no PDF, oldest first."""
+    return list(
+        Certificate.objects.filter(pdf="", issued_at__lt=issued_before)
+        .order_by("issued_at", "pk")
+        .values_list("pk", flat=True)[:limit]
     )

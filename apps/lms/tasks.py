@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import structlog
 from celery import shared_task
 from django.conf import settings
@@ -10,7 +12,7 @@ from apps.lms.certificate_pdf import render_certificate_pdf as render_pdf
 from apps.lms.facts import facts_of
 from apps.lms.links import verify_url
 from apps.lms.models import Certificate
-from apps.lms.services.certificates import RENDER_PDF_TASK, store_pdf
+from apps.lms.services.certificates import RENDER_PDF_TASK, enqueue_missing_pdfs, store_pdf
 from apps.lms.services.quizzes import settle_expired_attempts as settle_expired
 
 log = structlog.get_logger(__name__)
@@ -19,6 +21,8 @@ log = structlog.get_logger(__name__)
 @shared_task(name=RENDER_PDF_TASK, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def render_certificate_pdf(certificate_id: int) -> str:
     certificate = Certificate.objects.select_related("course").get(pk=certificate_id)
+    if certificate.pdf:  # a redelivery, or the sweep behind a late first render
+        return certificate.pdf.name
     content = render_pdf(
         facts_of(certificate),
         verify_url=verify_url(certificate.verify_code),
@@ -27,7 +31,17 @@ def render_certificate_pdf(certificate_id: int) -> str:
         bold_font_path=settings.CERTIFICATE_PDF_FONT_BOLD or None,
     )
     store_pdf(certificate=certificate, content=content)
+    certificate.refresh_from_db(fields=["pdf"])
     return certificate.pdf.name
+
+
+@shared_task(name="lms.render_missing_certificate_pdfs")
+def render_missing_certificate_pdfs() -> int:
+    """Beat sweep: re-queue renders whose task was lost (see enqueue_missing_pdfs)."""
+    count = enqueue_missing_pdfs(older_than=timedelta(seconds=settings.LMS_PDF_SWEEP_GRACE_SECONDS))
+    if count:
+        log.warning("lms.certificate_pdfs_requeued", count=count)
+    return count
 
 
 @shared_task(name="lms.settle_expired_attempts")

@@ -277,6 +277,12 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Redis broker: a task a killed worker had taken is handed out again after this long (kombu's
+# default is an hour). Longer than any task runs or waits (retry countdowns): our tasks are
+# idempotent, so a slow task delivered twice is harmless, a lost one is not.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT_SECONDS", default=900)
+}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 # Public catalog pages are cached this long (0: off); any course change retires them at once.
@@ -290,7 +296,15 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         # A sweep still queued when the next one is due is dropped, not piled up.
         "options": {"expires": LMS_EXPIRED_ATTEMPT_SWEEP_SECONDS},
     },
+    # Certificates whose PDF task was lost (broker down at send time, process killed).
+    "lms.render_missing_certificate_pdfs": {
+        "task": "lms.render_missing_certificate_pdfs",
+        "schedule": 300.0,
+        "options": {"expires": 300.0},
+    },
 }
+# A certificate without a PDF this long after issue is re-queued by the sweep above.
+LMS_PDF_SWEEP_GRACE_SECONDS = env.int("LMS_PDF_SWEEP_GRACE_SECONDS", default=120)
 # Keep our structlog handlers: task log lines carry the same context as request lines.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 

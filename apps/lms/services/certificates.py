@@ -4,6 +4,7 @@ to PDF after commit, verifiable by anyone, revocable by operators."""
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from typing import Any
 
 from celery import current_app
@@ -12,6 +13,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from apps.lms import certificate_selectors
 from apps.lms.models import Certificate, Course
 from gigsy.api.errors import ConflictError
 from gigsy.events import publish
@@ -67,13 +69,27 @@ def revoke_certificate(*, certificate: Certificate, by: Any, reason: str) -> Cer
     return certificate
 
 
-def store_pdf(*, certificate: Certificate, content: bytes) -> Certificate:
-    """Save the rendered PDF to object storage (idempotent: re-rendering replaces it)."""
-    if certificate.pdf:
-        certificate.pdf.delete(save=False)
-    certificate.pdf.save(f"{certificate.verify_code}.pdf", ContentFile(content), save=False)
-    Certificate.objects.filter(pk=certificate.pk).update(pdf=certificate.pdf.name)
-    return certificate
+@transaction.atomic
+def store_pdf(*, certificate: Certificate, content: bytes) -> bool:
+    """Save the rendered PDF to object storage once; False if another render got there first
+    (a redelivered task, or the sweep racing the first render)."""
+    locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    if locked.pdf:
+        return False
+    locked.pdf.save(f"{locked.verify_code}.pdf", ContentFile(content), save=False)
+    Certificate.objects.filter(pk=locked.pk).update(pdf=locked.pdf.name)
+    return True
+
+
+def enqueue_missing_pdfs(*, older_than: timedelta, limit: int = 500) -> int:
+    """Queue a render for certificates still without a PDF after `older_than`: the task sent
+    after commit can be lost (broker down at that moment, process killed before sending,
+    Redis restarted without persistence). Rendering is idempotent, so a task that was only
+    late does no harm. Returns how many were queued."""
+    ids = certificate_selectors.missing_pdf(issued_before=timezone.now() - older_than, limit=limit)
+    for certificate_id in ids:
+        current_app.signature(RENDER_PDF_TASK).apply_async(args=(certificate_id,))
+    return len(ids)
 
 
 def _announce(event_type: str, certificate: Certificate) -> None:
