@@ -13,6 +13,8 @@ from apps.lms.facts import facts_of
 from apps.lms.links import verify_url
 from apps.lms.models import Certificate
 from apps.lms.services.certificates import RENDER_PDF_TASK, enqueue_missing_pdfs, store_pdf
+from apps.lms.services.learning import REEVALUATE_TASK
+from apps.lms.services.learning import reevaluate_completions as reevaluate
 from apps.lms.services.quizzes import settle_expired_attempts as settle_expired
 
 log = structlog.get_logger(__name__)
@@ -41,6 +43,15 @@ def render_missing_certificate_pdfs() -> int:
     count = enqueue_missing_pdfs(older_than=timedelta(seconds=settings.LMS_PDF_SWEEP_GRACE_SECONDS))
     if count:
         log.warning("lms.certificate_pdfs_requeued", count=count)
+    return count
+
+
+@shared_task(name=REEVALUATE_TASK)
+def reevaluate_completions(course_id: int) -> int:
+    """After an instructor dropped a requirement: complete who has nothing left to do."""
+    count = reevaluate(course_id=course_id)
+    if count:
+        log.info("lms.completions_reevaluated", course_id=course_id, completed=count)
     return count
 
 

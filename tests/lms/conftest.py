@@ -108,7 +108,7 @@ def build_course(
         time_limit_seconds=time_limit_seconds,
     )
     if publish:
-        authoring.publish_course(course=course, user=instructor)
+        course = authoring.publish_course(course=course, user=instructor)
     return BuiltCourse(
         course=course,
         lessons=lessons,

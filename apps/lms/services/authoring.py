@@ -19,6 +19,7 @@ from apps.lms.models import (
     LessonKind,
     Module,
 )
+from apps.lms.services.learning import schedule_reevaluation
 from apps.lms.services.permissions import require_author, require_editor
 from gigsy.api.errors import ConflictError
 from gigsy.events import publish
@@ -175,6 +176,8 @@ def update_lesson(*, lesson: Lesson, user: Any, **changes: Any) -> Lesson:
         lesson.kind, {"video_url": lesson.video_url, "media": lesson.media, "body": lesson.body}
     )
     lesson.save(update_fields=list(changes))
+    if "required" in changes:
+        schedule_reevaluation(course=lesson.module.course)
     return lesson
 
 
@@ -281,6 +284,7 @@ def delete_module(*, module: Module, user: Any) -> None:
     _refuse_if_last_lessons(course, lessons)
     module.delete()
     _delete_files_on_commit([lesson.media for lesson in lessons if lesson.media])
+    schedule_reevaluation(course=course)
 
 
 @transaction.atomic
@@ -292,6 +296,7 @@ def delete_lesson(*, lesson: Lesson, user: Any) -> None:
     media = lesson.media if lesson.media else None
     lesson.delete()
     _delete_files_on_commit([media] if media else [])
+    schedule_reevaluation(course=course)
 
 
 def _refuse_if_learned(lessons: list[Lesson]) -> None:

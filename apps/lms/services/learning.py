@@ -4,12 +4,14 @@ Enrollment state machine (who: the learner themself):
     (none) --enroll--> active --complete--> completed
     active|completed --unenroll--> withdrawn --enroll--> active
     active|completed --reset--> active (a new progress cycle)
+    active --an instructor drops the last unmet requirement--> completed (reevaluate task)
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from celery import current_app
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -24,6 +26,7 @@ from apps.lms.models import (
 )
 from gigsy.api.errors import ConflictError, NotFoundError
 from gigsy.events import publish
+from gigsy.tasks import enqueue_after_commit
 
 
 @transaction.atomic
@@ -135,3 +138,32 @@ def _enrollment(*, course: Course, user: Any, lock: bool = False) -> Enrollment:
     if enrollment is None:
         raise ConflictError("Enroll in the course first.", code="not_enrolled")
     return enrollment
+
+
+REEVALUATE_TASK = "lms.reevaluate_completions"
+
+
+def schedule_reevaluation(*, course: Course) -> None:
+    """After commit, complete the enrollments that an edit (a requirement made optional or
+    removed) has left with nothing to do. By name: tasks sit above services."""
+    if course.status != CourseStatus.DRAFT:
+        enqueue_after_commit(current_app.signature(REEVALUATE_TASK), course.pk)
+
+
+def reevaluate_completions(*, course_id: int) -> int:
+    """Complete every active enrollment of the course whose requirements are all met now;
+    each under its own row lock, so it races safely with the learner's own last step.
+    Returns how many were completed (a second run completes none)."""
+    completed = 0
+    active = Enrollment.objects.filter(course_id=course_id, status=EnrollmentStatus.ACTIVE)
+    for enrollment_id in active.values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            enrollment = (
+                Enrollment.objects.select_for_update(of=("self",))
+                .select_related("course")
+                .get(pk=enrollment_id)
+            )
+            was_active = enrollment.status == EnrollmentStatus.ACTIVE
+            complete_if_done(enrollment=enrollment)
+            completed += was_active and enrollment.status == EnrollmentStatus.COMPLETED
+    return completed

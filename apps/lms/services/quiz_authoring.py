@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.lms.models import Course, Module, Question, QuestionBank, QuestionKind, Quiz
+from apps.lms.services.learning import schedule_reevaluation
 from apps.lms.services.permissions import require_editor
 from gigsy.api.errors import ConflictError
 
@@ -147,8 +148,11 @@ def update_quiz(*, quiz: Quiz, user: Any, **changes: Any) -> Quiz:
     """Changes apply to attempts started afterwards; an open attempt keeps its deadline and
     drawn questions."""
     require_editor(course=quiz.course, user=user)
+    requirement_changed = "required" in changes
     _apply_quiz_changes(quiz, changes)
     quiz.save()
+    if requirement_changed:
+        schedule_reevaluation(course=quiz.course)
     return quiz
 
 
@@ -161,6 +165,7 @@ def delete_quiz(*, quiz: Quiz, user: Any) -> None:
             code="has_learner_progress",
         )
     quiz.delete()
+    schedule_reevaluation(course=quiz.course)
 
 
 def _apply_quiz_changes(quiz: Quiz, changes: dict[str, Any]) -> None:
