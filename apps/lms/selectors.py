@@ -89,6 +89,11 @@ def teaching(*, user: Any) -> QuerySet[Course]:
     )
 
 
+def instructors_of(*, course: Course) -> list[Any]:
+    links = CourseInstructor.objects.filter(course=course).select_related("user").order_by("pk")
+    return [link.user for link in links]
+
+
 def banks_of(*, course: Course) -> QuerySet[QuestionBank]:
     return (
         QuestionBank.objects.filter(course=course)

@@ -293,3 +293,36 @@ def test_operator_archives_from_the_admin_and_the_event_goes_out(built, instruct
     assert Course.objects.get(pk=built.course.pk).status == "archived"
     assert Course.objects.get(pk=draft.course.pk).status == "draft"  # skipped, not archived
     assert OutboxEvent.objects.filter(event_type="course.archived").count() == 1
+
+
+# --- co-instructors ----------------------------------------------------------------------------
+def test_instructors_share_a_course_and_it_keeps_one(built, instructor, learner):
+    colleague = UserFactory(email="cole@example.com", role="instructor", display_name="Cole")
+    me = client_for(instructor)
+    url = f"{LMS}/courses/{built.course.slug}/instructors"
+
+    added = me.post(url, {"email": "COLE@example.com "}, format="json")
+    assert added.status_code == 201, added.content
+    assert added.json()["id"] == colleague.pk
+    assert me.post(url, {"email": "cole@example.com"}, format="json").status_code == 201  # again
+    assert [i["email"] for i in me.get(url).json()] == ["ines@example.com", "cole@example.com"]
+
+    # The colleague can now edit; a learner can't be added or manage anything.
+    cole = client_for(colleague)
+    renamed = cole.patch(
+        f"{LMS}/courses/{built.course.slug}", {"title": "Co-taught"}, format="json"
+    )
+    assert renamed.status_code == 200
+    not_teacher = me.post(url, {"email": learner.email}, format="json")
+    assert not_teacher.status_code == 400 and "email" in not_teacher.json()["error"]["fields"]
+    assert client_for(learner).get(url).status_code == 403
+    assert client_for(learner).delete(f"{url}/{colleague.pk}").status_code == 403
+
+    assert cole.delete(f"{url}/{instructor.pk}").status_code == 204
+    last = cole.delete(f"{url}/{colleague.pk}")
+    assert last.status_code == 409 and _code(last) == "last_instructor"
+    assert cole.delete(f"{url}/{learner.pk}").status_code == 404
+    assert (
+        me.patch(f"{LMS}/courses/{built.course.slug}", {"title": "x"}, format="json").status_code
+        == 403
+    )

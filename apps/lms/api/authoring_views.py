@@ -7,6 +7,8 @@ response says what to do instead (archive the course, make the lesson or quiz op
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -18,7 +20,7 @@ from rest_framework.views import APIView
 from apps.lms import selectors
 from apps.lms.api import serializers as s
 from apps.lms.api.common import ERROR, course_or_404, lesson_or_404, paginated, parse
-from apps.lms.models import Module, Question, QuestionBank, Quiz
+from apps.lms.models import Course, Module, Question, QuestionBank, Quiz
 from apps.lms.services import authoring, quiz_authoring
 from gigsy.api.errors import ForbiddenError, NotFoundError
 from gigsy.api.representation import represent
@@ -44,6 +46,51 @@ class CourseArchiveView(APIView):
     def post(self, request: Request, slug: str) -> Response:
         authoring.archive_course(course=course_or_404(slug, request.user), user=request.user)
         return Response(represent(s.CourseDetailOutput, course_or_404(slug, request.user)))
+
+
+def _taught_course(slug: str, user: Any) -> Course:
+    course = course_or_404(slug, user)
+    if not selectors.is_instructor(course=course, user=user):
+        raise ForbiddenError("Only the course's instructors manage this.")
+    return course
+
+
+class InstructorListView(APIView):
+    @extend_schema(
+        responses={200: s.InstructorOutput(many=True), 403: ERROR, 404: ERROR},
+        summary="The course's instructors",
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        course = _taught_course(slug, request.user)
+        return Response(
+            [represent(s.InstructorOutput, u) for u in selectors.instructors_of(course=course)]
+        )
+
+    @extend_schema(
+        request=s.InstructorInput,
+        responses={201: s.InstructorOutput, 400: ERROR, 403: ERROR, 404: ERROR},
+        summary="Add a co-instructor (an instructor's account, by email)",
+    )
+    def post(self, request: Request, slug: str) -> Response:
+        colleague = authoring.add_instructor(
+            course=course_or_404(slug, request.user),
+            user=request.user,
+            **parse(s.InstructorInput, request),
+        )
+        return Response(represent(s.InstructorOutput, colleague), status=status.HTTP_201_CREATED)
+
+
+class InstructorView(APIView):
+    @extend_schema(
+        request=None,
+        responses=_NO_CONTENT,
+        summary="Remove a co-instructor (a course keeps at least one)",
+    )
+    def delete(self, request: Request, slug: str, user_id: int) -> Response:
+        authoring.remove_instructor(
+            course=course_or_404(slug, request.user), user=request.user, instructor_id=user_id
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 def _module(module_id: int) -> Module:
@@ -78,9 +125,7 @@ class BankListView(APIView):
         summary="The course's question banks (its instructors)",
     )
     def get(self, request: Request, slug: str) -> Response:
-        course = course_or_404(slug, request.user)
-        if not selectors.is_instructor(course=course, user=request.user):
-            raise ForbiddenError("Only the course's instructors see its question banks.")
+        course = _taught_course(slug, request.user)
         return paginated(request, self, selectors.banks_of(course=course), s.BankOutput)
 
     @extend_schema(

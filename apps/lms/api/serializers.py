@@ -69,6 +69,10 @@ class MediaInput(Strict):
     file = serializers.FileField(allow_empty_file=False)
 
 
+class InstructorInput(Strict):
+    email = serializers.EmailField()
+
+
 class BankInput(Strict):
     title = serializers.CharField(max_length=200)
 
@@ -212,6 +216,12 @@ class QuestionForLearnerOutput(serializers.Serializer):
 class QuestionReviewOutput(QuestionForLearnerOutput):
     answer = serializers.JSONField()
     explanation = serializers.CharField()
+
+
+class InstructorOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    display_name = serializers.CharField()
+    email = serializers.EmailField()
 
 
 class BankOutput(serializers.Serializer):

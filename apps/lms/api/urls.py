@@ -20,6 +20,8 @@ urlpatterns = [
     path("teaching", authoring.TeachingView.as_view(), name="lms-teaching"),
     path("courses/<slug:slug>/publish", views.CoursePublishView.as_view()),
     path("courses/<slug:slug>/archive", authoring.CourseArchiveView.as_view()),
+    path("courses/<slug:slug>/instructors", authoring.InstructorListView.as_view()),
+    path("courses/<slug:slug>/instructors/<int:user_id>", authoring.InstructorView.as_view()),
     path("courses/<slug:slug>/modules", authoring.ModuleCreateView.as_view()),
     path("courses/<slug:slug>/banks", authoring.BankListView.as_view(), name="lms-banks"),
     path("courses/<slug:slug>/quizzes", authoring.QuizCreateView.as_view()),

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -20,8 +22,8 @@ from apps.lms.models import (
     Module,
 )
 from apps.lms.services.learning import schedule_reevaluation
-from apps.lms.services.permissions import require_author, require_editor
-from gigsy.api.errors import ConflictError
+from apps.lms.services.permissions import AUTHOR_ROLES, require_author, require_editor
+from gigsy.api.errors import ConflictError, NotFoundError
 from gigsy.events import publish
 
 COURSE_FIELDS = ("title", "summary", "description", "level", "skills")
@@ -324,3 +326,34 @@ def _delete_files_on_commit(files: list[Any]) -> None:
     for file in files:
         storage, name = file.storage, file.name
         transaction.on_commit(lambda storage=storage, name=name: storage.delete(name))
+
+
+@transaction.atomic
+def add_instructor(*, course: Course, user: Any, email: str) -> Any:
+    """Make another instructor a co-instructor of the course (no-op if already one)."""
+    require_editor(course=course, user=user)
+    colleague = (
+        get_user_model()
+        .objects.filter(email__iexact=email.strip(), is_active=True)
+        .filter(Q(role__in=AUTHOR_ROLES) | Q(is_staff=True))
+        .first()
+    )
+    if colleague is None:
+        raise ValidationError({"email": ["No active instructor has this email."]})
+    CourseInstructor.objects.get_or_create(course=course, user=colleague)
+    return colleague
+
+
+@transaction.atomic
+def remove_instructor(*, course: Course, user: Any, instructor_id: int) -> None:
+    require_editor(course=course, user=user)
+    # Lock the course's instructor rows: two removals at once must not leave it with none.
+    links = list(CourseInstructor.objects.select_for_update().filter(course=course))
+    link = next((link for link in links if link.user_id == instructor_id), None)
+    if link is None:
+        raise NotFoundError("This person does not teach the course.")
+    if len(links) == 1:
+        raise ConflictError(
+            "A course keeps at least one instructor; add another first.", code="last_instructor"
+        )
+    link.delete()
