@@ -7,6 +7,7 @@ processor chain, so every line carries the context bound for the current request
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import structlog
@@ -17,6 +18,18 @@ _SHARED_PROCESSORS: list[Any] = [
     structlog.stdlib.add_logger_name,
     structlog.processors.TimeStamper(fmt="iso", utc=True),
 ]
+
+
+class NotReadyIsNotAnError(logging.Filter):
+    """A 503 from /readyz is the probe doing its job (the view logs it at WARNING, naming what
+    is down), not a server error: keep it out of django.request's ERROR log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        request = getattr(record, "request", None)
+        return not (
+            getattr(record, "status_code", None) == 503
+            and getattr(request, "path", None) == "/readyz"
+        )
 
 
 def configure_logging(*, level: str, fmt: str) -> dict[str, Any]:
@@ -53,11 +66,12 @@ def configure_logging(*, level: str, fmt: str) -> dict[str, Any]:
                 ],
             }
         },
+        "filters": {"not_ready_is_not_an_error": {"()": NotReadyIsNotAnError}},
         "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "structured"}},
         "root": {"handlers": ["stdout"], "level": level},
         "loggers": {
             # Our request log replaces Django's own per-request warnings for 4xx.
-            "django.request": {"level": "ERROR"},
+            "django.request": {"level": "ERROR", "filters": ["not_ready_is_not_an_error"]},
             "django.server": {"level": "ERROR"},
             "django.db.backends": {"level": "INFO"},
             "pymongo": {"level": "WARNING"},

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import structlog
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 
 from gigsy.observability import metrics
 from gigsy.observability.readiness import check_all
+
+log = structlog.get_logger(__name__)
 
 
 @require_GET
@@ -21,6 +24,8 @@ def readyz(request: HttpRequest) -> JsonResponse:
     ready, dependencies = check_all()
     down = [name for name, state in dependencies.items() if state["status"] != "ok"]
     body = {"status": "ready" if ready else "not_ready", "down": down, "dependencies": dependencies}
+    if not ready:
+        log.warning("readiness.not_ready", down=down)
     return JsonResponse(body, status=200 if ready else 503)
 
 

@@ -78,3 +78,14 @@ def test_check_services_command_names_what_is_down(settings):
     settings.NATS_URL = f"nats://127.0.0.1:{closed_port()}"
     with pytest.raises(CommandError, match="nats"):
         call_command("check_services", "nats", "redis")
+
+
+def test_a_503_from_readyz_is_a_warning_not_a_server_error(client, settings, caplog):
+    settings.NATS_URL = f"nats://127.0.0.1:{closed_port()}"
+
+    with caplog.at_level("INFO"):
+        assert client.get("/readyz").status_code == 503
+
+    assert not [r for r in caplog.records if r.name == "django.request"]
+    warnings = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert any("readiness.not_ready" in str(r.msg) and "nats" in str(r.msg) for r in warnings)
