@@ -80,6 +80,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=False, help_text="Operators: may log into the admin and run the platform."
     )
     date_joined = models.DateTimeField(default=django_timezone.now)
+    # Tokens issued before this second stop working (password change, "log out everywhere").
+    sessions_revoked_at = models.DateTimeField(null=True, blank=True)
 
     objects: ClassVar[UserManager] = UserManager()
 

@@ -7,6 +7,10 @@ from typing import Any
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone as django_timezone
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
 
 from apps.accounts.models import Role, User, validate_timezone
 from apps.accounts.selectors import email_taken
@@ -91,3 +95,44 @@ def user_changed_by_operator(*, user: User) -> None:
 def users_removed_by_operator(*, user_ids: list[int]) -> None:
     """Deleted users' tokens must stop working now, not when the cache entry expires."""
     transaction.on_commit(lambda: [forget_cached_user(pk) for pk in user_ids])
+
+
+@transaction.atomic
+def revoke_sessions(*, user: User) -> None:
+    """Every token issued so far stops working: access tokens by their issue time (checked on
+    each request against the cached user), refresh tokens by the blacklist."""
+    now = django_timezone.now().replace(microsecond=0)  # token `iat` has whole seconds
+    User.objects.filter(pk=user.pk).update(sessions_revoked_at=now)
+    user.sessions_revoked_at = now
+    outstanding = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
+    BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token_id=pk) for pk in outstanding.values_list("pk", flat=True)],
+        ignore_conflicts=True,
+    )
+    transaction.on_commit(lambda: forget_cached_user(user.pk))
+
+
+@transaction.atomic
+def change_password(*, user: User, current_password: str, new_password: str) -> None:
+    """Check the current password, apply the new one and end every other session."""
+    if not user.check_password(current_password):
+        raise ValidationError({"current_password": ["This is not your current password."]})
+    try:
+        validate_password(new_password, user=user)
+    except ValidationError as exc:
+        raise ValidationError({"new_password": exc.messages}) from exc
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    revoke_sessions(user=user)
+
+
+@transaction.atomic
+def log_out(*, refresh: str, everywhere: bool = False) -> None:
+    """Blacklist this refresh token; with `everywhere`, end every session of its user.
+    Raises simplejwt's TokenError for an invalid, expired or already used token."""
+    token = RefreshToken(refresh)
+    token.blacklist()
+    if everywhere:
+        user = User.objects.filter(pk=token[jwt_settings.USER_ID_CLAIM]).first()
+        if user is not None:
+            revoke_sessions(user=user)

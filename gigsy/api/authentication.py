@@ -91,6 +91,9 @@ class CachedJWTAuthentication(JWTAuthentication):
 
         if not user.is_active:
             raise AuthenticationFailed("User is inactive", code="user_inactive")
+        revoked_at = getattr(user, "sessions_revoked_at", None)
+        if revoked_at is not None and validated_token.get("iat", 0) < int(revoked_at.timestamp()):
+            raise InvalidToken("Token was revoked (password change or log out everywhere)")
         structlog.contextvars.bind_contextvars(user_id=str(user.pk))
         return user
 

@@ -78,3 +78,14 @@ class LoginAccountThrottle(_CounterWindowMixin, throttling.SimpleRateThrottle):
         if not isinstance(email, str) or not email.strip():
             return None
         return self.cache_format % {"scope": self.scope, "ident": email.strip().lower()}
+
+
+class AccountPasswordThrottle(LoginAccountThrottle):
+    """A logged-in user's password checks (password change) share the per-account budget of
+    logins: a stolen access token can't be used to guess the password faster."""
+
+    def get_cache_key(self, request: Any, view: Any) -> str | None:
+        email = getattr(request.user, "email", None)
+        if not email:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": email.strip().lower()}

@@ -50,5 +50,11 @@ class TokenPairOutput(serializers.Serializer):
     refresh = serializers.CharField()
 
 
-class RefreshInput(serializers.Serializer):
+class LogoutInput(RejectUnknownFieldsMixin, serializers.Serializer):
     refresh = serializers.CharField()
+    everywhere = serializers.BooleanField(required=False, default=False)
+
+
+class PasswordChangeInput(RejectUnknownFieldsMixin, serializers.Serializer):
+    current_password = serializers.CharField(max_length=128, trim_whitespace=False)
+    new_password = serializers.CharField(max_length=128, trim_whitespace=False)

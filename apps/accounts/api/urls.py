@@ -8,4 +8,5 @@ urlpatterns = [
     path("token/refresh", views.TokenRefreshView.as_view(), name="auth-token-refresh"),
     path("logout", views.LogoutView.as_view(), name="auth-logout"),
     path("me", views.MeView.as_view(), name="auth-me"),
+    path("password", views.PasswordView.as_view(), name="auth-password"),
 ]

@@ -15,14 +15,20 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from apps.accounts import services
 from apps.accounts.api.serializers import (
+    LogoutInput,
+    PasswordChangeInput,
     ProfileUpdateInput,
-    RefreshInput,
     RegisterInput,
     TokenPairOutput,
     UserOutput,
 )
 from gigsy.api.representation import represent
-from gigsy.api.throttling import LoginAccountThrottle, LoginIPThrottle, RegisterIPThrottle
+from gigsy.api.throttling import (
+    AccountPasswordThrottle,
+    LoginAccountThrottle,
+    LoginIPThrottle,
+    RegisterIPThrottle,
+)
 
 _ERROR = OpenApiResponse(description="Error envelope: {error: {code, message, fields?}}")
 
@@ -73,18 +79,34 @@ class LogoutView(APIView):
         return 'Bearer realm="api"'
 
     @extend_schema(
-        request=RefreshInput,
+        request=LogoutInput,
         responses={204: None, 400: _ERROR, 401: _ERROR},
-        summary="Log out: the refresh token is blacklisted",
+        summary="Log out: the refresh token is blacklisted; `everywhere` ends every session",
     )
     def post(self, request: Request) -> Response:
-        data = RefreshInput(data=request.data)
+        data = LogoutInput(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            RefreshToken(data.validated_data["refresh"]).blacklist()
+            services.log_out(**data.validated_data)
         except TokenError as exc:
             raise InvalidToken(exc.args[0]) from exc
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordView(APIView):
+    throttle_classes = [AccountPasswordThrottle]
+
+    @extend_schema(
+        request=PasswordChangeInput,
+        responses={200: TokenPairOutput, 400: _ERROR, 401: _ERROR, 429: _ERROR},
+        summary="Change my password: every other session ends, this one gets new tokens",
+    )
+    def post(self, request: Request) -> Response:
+        data = PasswordChangeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.change_password(user=request.user, **data.validated_data)
+        refresh = RefreshToken.for_user(request.user)
+        return Response({"access": str(refresh.access_token), "refresh": str(refresh)})
 
 
 class MeView(APIView):
