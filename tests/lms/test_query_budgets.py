@@ -37,7 +37,7 @@ def test_progress_and_lesson_completion_budget(
     built, instructor, lea, django_assert_max_num_queries
 ):
     _grow(built, instructor)
-    with django_assert_max_num_queries(9):  # course (6) + enrollment + progress (2)
+    with django_assert_max_num_queries(4):  # course, enrollment, progress (2)
         assert lea.get(f"{LMS}/courses/{built.course.slug}/progress").status_code == 200
     # lesson+course, enrollment lock, get_or_create (3 + savepoints), outbox + notify, progress (2)
     with django_assert_max_num_queries(13):

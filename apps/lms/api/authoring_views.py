@@ -19,7 +19,14 @@ from rest_framework.views import APIView
 
 from apps.lms import selectors
 from apps.lms.api import serializers as s
-from apps.lms.api.common import ERROR, course_or_404, lesson_or_404, paginated, parse
+from apps.lms.api.common import (
+    ERROR,
+    course_or_404,
+    lesson_or_404,
+    paginated,
+    parse,
+    syllabus_or_404,
+)
 from apps.lms.models import Course, Module, Question, QuestionBank, Quiz
 from apps.lms.services import authoring, quiz_authoring
 from gigsy.api.errors import ForbiddenError, NotFoundError
@@ -45,7 +52,7 @@ class CourseArchiveView(APIView):
     )
     def post(self, request: Request, slug: str) -> Response:
         authoring.archive_course(course=course_or_404(slug, request.user), user=request.user)
-        return Response(represent(s.CourseDetailOutput, course_or_404(slug, request.user)))
+        return Response(represent(s.CourseDetailOutput, syllabus_or_404(slug, request.user)))
 
 
 def _taught_course(slug: str, user: Any) -> Course:

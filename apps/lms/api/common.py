@@ -26,6 +26,15 @@ def parse(serializer_class: type, request: Request) -> dict[str, Any]:
 
 
 def course_or_404(slug: str, user: Any) -> Course:
+    """The course alone (one query), if the user may see it."""
+    course = Course.objects.filter(slug=slug).first()
+    if course is None or not selectors.can_see(course=course, user=user):
+        raise NotFoundError("No such course.")
+    return course
+
+
+def syllabus_or_404(slug: str, user: Any) -> Course:
+    """The course with modules, lessons and quizzes prefetched: for CourseDetailOutput."""
     course = selectors.visible_course(slug=slug, user=user)
     if course is None:
         raise NotFoundError("No such course.")

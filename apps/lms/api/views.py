@@ -18,7 +18,14 @@ from rest_framework.views import APIView
 
 from apps.lms import catalog_cache, selectors
 from apps.lms.api import serializers as s
-from apps.lms.api.common import ERROR, course_or_404, lesson_or_404, paginated, parse
+from apps.lms.api.common import (
+    ERROR,
+    course_or_404,
+    lesson_or_404,
+    paginated,
+    parse,
+    syllabus_or_404,
+)
 from apps.lms.models import Question, Quiz, QuizAttempt
 from apps.lms.services import authoring, learning, quizzes
 from gigsy.api.errors import ForbiddenError, NotFoundError
@@ -65,7 +72,7 @@ class CourseListView(APIView):
     def post(self, request: Request) -> Response:
         course = authoring.create_course(author=request.user, **parse(s.CourseInput, request))
         return Response(
-            represent(s.CourseDetailOutput, course_or_404(course.slug, request.user)),
+            represent(s.CourseDetailOutput, syllabus_or_404(course.slug, request.user)),
             status=status.HTTP_201_CREATED,
         )
 
@@ -80,7 +87,7 @@ class CourseDetailView(APIView):
         responses={200: s.CourseDetailOutput, 404: ERROR}, summary="A course with its syllabus"
     )
     def get(self, request: Request, slug: str) -> Response:
-        return Response(represent(s.CourseDetailOutput, course_or_404(slug, request.user)))
+        return Response(represent(s.CourseDetailOutput, syllabus_or_404(slug, request.user)))
 
     @extend_schema(
         request=s.CourseUpdateInput,
@@ -92,7 +99,7 @@ class CourseDetailView(APIView):
         authoring.update_course(
             course=course, user=request.user, **parse(s.CourseUpdateInput, request)
         )
-        return Response(represent(s.CourseDetailOutput, course_or_404(slug, request.user)))
+        return Response(represent(s.CourseDetailOutput, syllabus_or_404(slug, request.user)))
 
     @extend_schema(
         request=None,
@@ -112,7 +119,7 @@ class CoursePublishView(APIView):
     )
     def post(self, request: Request, slug: str) -> Response:
         authoring.publish_course(course=course_or_404(slug, request.user), user=request.user)
-        return Response(represent(s.CourseDetailOutput, course_or_404(slug, request.user)))
+        return Response(represent(s.CourseDetailOutput, syllabus_or_404(slug, request.user)))
 
 
 class LessonView(APIView):

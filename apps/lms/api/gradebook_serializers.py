@@ -1,0 +1,45 @@
+"""Output shapes of the instructor's gradebook."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+
+class GradebookRowOutput(serializers.Serializer):
+    """One enrollment: figures of the current cycle, as in the learner's own progress."""
+
+    enrollment_id = serializers.IntegerField()
+    learner_id = serializers.IntegerField()
+    display_name = serializers.CharField()
+    email = serializers.EmailField()
+    status = serializers.CharField(help_text="active, completed or withdrawn")
+    cycle = serializers.IntegerField()
+    enrolled_at = serializers.DateTimeField()
+    completed_at = serializers.DateTimeField(allow_null=True)
+    lessons_completed = serializers.IntegerField(help_text="Required lessons completed.")
+    required_lessons = serializers.IntegerField()
+    quizzes_passed = serializers.IntegerField(help_text="Required quizzes passed (this cycle).")
+    required_quizzes = serializers.IntegerField()
+    percent = serializers.IntegerField()
+    best_scores = serializers.DictField(
+        child=serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True),
+        help_text="Quiz id -> best score percent this cycle; null if never submitted.",
+    )
+    last_activity_at = serializers.DateTimeField(
+        allow_null=True, help_text="Latest lesson completion or quiz submission (any cycle)."
+    )
+
+
+class QuizSummaryOutput(serializers.Serializer):
+    """A quiz's figures over every submitted attempt (all cycles)."""
+
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    module_id = serializers.IntegerField(allow_null=True)
+    required = serializers.BooleanField()
+    pass_mark_percent = serializers.IntegerField()
+    attempts_submitted = serializers.IntegerField()
+    learners_attempted = serializers.IntegerField()
+    learners_passed = serializers.IntegerField()
+    average_score = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
+    best_score = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)

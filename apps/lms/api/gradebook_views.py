@@ -1,0 +1,166 @@
+"""Instructor gradebook: who is enrolled in a course and how far each learner got.
+
+For the course's instructors and operators only (403 for anyone else who can see the course;
+drafts and unknown slugs are 404 as everywhere). The rows come from apps/lms/gradebook.py: a
+page costs the same number of queries whatever its size and the number of quizzes.
+
+`?format=csv` or `Accept: text/csv` exports every row matching the filters (no pagination) as
+a CSV attachment with the same columns, one "best score" column per quiz.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.utils.cache import patch_vary_headers
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import APIView
+
+from apps.lms import gradebook, selectors
+from apps.lms.api import gradebook_serializers as gs
+from apps.lms.api.common import ERROR, course_or_404, paginated
+from apps.lms.models import Course, EnrollmentStatus
+from gigsy.api.errors import ForbiddenError
+from gigsy.api.representation import represent
+
+CSV_COLUMNS = [
+    "enrollment_id",
+    "learner_id",
+    "display_name",
+    "email",
+    "status",
+    "cycle",
+    "enrolled_at",
+    "completed_at",
+    "lessons_completed",
+    "required_lessons",
+    "quizzes_passed",
+    "required_quizzes",
+    "percent",
+    "last_activity_at",
+]
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class CsvRenderer(BaseRenderer):
+    """`text/csv` (or `?format=csv`): the body is the CSV text the view built. Anything else
+    (an error envelope, a throttled request) is rendered as JSON, under a JSON content type."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: dict[str, Any] | None = None,
+    ) -> bytes:
+        if isinstance(data, str):
+            return data.encode("utf-8")
+        response = (renderer_context or {}).get("response")
+        if response is not None:
+            response["Content-Type"] = JSONRenderer.media_type
+        return JSONRenderer().render(data, JSONRenderer.media_type, renderer_context)
+
+
+def _taught_course(slug: str, user: Any) -> Course:
+    course = course_or_404(slug, user)
+    if not selectors.is_instructor(course=course, user=user):
+        raise ForbiddenError("Only the course's instructors see its gradebook.")
+    return course
+
+
+def _status(request: Request) -> str | None:
+    value = request.query_params.get("status") or None
+    if value is not None and value not in EnrollmentStatus.values:
+        allowed = ", ".join(EnrollmentStatus.values)
+        raise ValidationError({"status": [f"Unknown value {value!r}: one of {allowed}."]})
+    return value
+
+
+class GradebookView(APIView):
+    renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, CsvRenderer]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=EnrollmentStatus.values),
+            OpenApiParameter("search", str, description="in the learner's name or email"),
+            OpenApiParameter("page", int),
+            OpenApiParameter("page_size", int),
+            OpenApiParameter(
+                "format", str, enum=["json", "csv"], description="csv: every row, no pages"
+            ),
+        ],
+        responses={
+            (200, "application/json"): gs.GradebookRowOutput(many=True),
+            (200, "text/csv"): OpenApiResponse(
+                response=OpenApiTypes.STR,
+                description="Every matching row as a CSV attachment, a best-score column per quiz.",
+            ),
+            400: ERROR,
+            403: ERROR,
+            404: ERROR,
+        },
+        summary="The course's gradebook: every enrollment with its progress (its instructors)",
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        course = _taught_course(slug, request.user)
+        search = (request.query_params.get("search") or "").strip()[:200] or None
+        rows = gradebook.gradebook(course=course, status=_status(request), search=search)
+        if request.accepted_renderer.format == CsvRenderer.format:
+            response = Response(_csv(rows, quizzes=list(course.quizzes.all())))
+            response["Content-Disposition"] = f'attachment; filename="{course.slug}-gradebook.csv"'
+        else:
+            response = paginated(request, self, rows, gs.GradebookRowOutput)
+        patch_vary_headers(response, ["Accept"])
+        return response
+
+
+class GradebookQuizzesView(APIView):
+    @extend_schema(
+        responses={200: gs.QuizSummaryOutput(many=True), 403: ERROR, 404: ERROR},
+        summary="Per quiz: attempts, learners who passed, average and best score (instructors)",
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        course = _taught_course(slug, request.user)
+        return Response(
+            [represent(gs.QuizSummaryOutput, q) for q in gradebook.quiz_summary(course=course)]
+        )
+
+
+def _csv(rows: Iterable[gradebook.GradebookRow], *, quizzes: list[Any]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [*CSV_COLUMNS, *(_cell(f"best score: {quiz.title} (#{quiz.pk})") for quiz in quizzes)]
+    )
+    for row in rows:
+        writer.writerow(
+            [
+                *(_cell(getattr(row, column)) for column in CSV_COLUMNS),
+                *(_cell(row.best_scores.get(quiz.pk)) for quiz in quizzes),
+            ]
+        )
+    return out.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
