@@ -7,8 +7,6 @@ response says what to do instead (archive the course, make the lesson or quiz op
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -26,8 +24,9 @@ from apps.lms.api.common import (
     paginated,
     parse,
     syllabus_or_404,
+    taught_course,
 )
-from apps.lms.models import Course, Module, Question, QuestionBank, Quiz
+from apps.lms.models import Module, Question, QuestionBank, Quiz
 from apps.lms.services import authoring, quiz_authoring
 from gigsy.api.errors import ForbiddenError, NotFoundError
 from gigsy.api.representation import represent
@@ -55,20 +54,13 @@ class CourseArchiveView(APIView):
         return Response(represent(s.CourseDetailOutput, syllabus_or_404(slug, request.user)))
 
 
-def _taught_course(slug: str, user: Any) -> Course:
-    course = course_or_404(slug, user)
-    if not selectors.is_instructor(course=course, user=user):
-        raise ForbiddenError("Only the course's instructors manage this.")
-    return course
-
-
 class InstructorListView(APIView):
     @extend_schema(
         responses={200: s.InstructorOutput(many=True), 403: ERROR, 404: ERROR},
         summary="The course's instructors",
     )
     def get(self, request: Request, slug: str) -> Response:
-        course = _taught_course(slug, request.user)
+        course = taught_course(slug, request.user)
         return Response(
             [represent(s.InstructorOutput, u) for u in selectors.instructors_of(course=course)]
         )
@@ -132,7 +124,7 @@ class BankListView(APIView):
         summary="The course's question banks (its instructors)",
     )
     def get(self, request: Request, slug: str) -> Response:
-        course = _taught_course(slug, request.user)
+        course = taught_course(slug, request.user)
         return paginated(request, self, selectors.banks_of(course=course), s.BankOutput)
 
     @extend_schema(

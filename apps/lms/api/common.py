@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from apps.lms import selectors
 from apps.lms.models import Course, Lesson
-from gigsy.api.errors import NotFoundError
+from gigsy.api.errors import ForbiddenError, NotFoundError
 from gigsy.api.pagination import PageNumberPagination
 from gigsy.api.representation import represent
 
@@ -30,6 +30,14 @@ def course_or_404(slug: str, user: Any) -> Course:
     course = Course.objects.filter(slug=slug).first()
     if course is None or not selectors.can_see(course=course, user=user):
         raise NotFoundError("No such course.")
+    return course
+
+
+def taught_course(slug: str, user: Any) -> Course:
+    """The course, for its instructors and operators only (403 for others who can see it)."""
+    course = course_or_404(slug, user)
+    if not selectors.is_instructor(course=course, user=user):
+        raise ForbiddenError("Only the course's instructors may do this.")
     return course
 
 

@@ -26,11 +26,10 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from apps.lms import gradebook, selectors
+from apps.lms import gradebook
 from apps.lms.api import gradebook_serializers as gs
-from apps.lms.api.common import ERROR, course_or_404, paginated
-from apps.lms.models import Course, EnrollmentStatus
-from gigsy.api.errors import ForbiddenError
+from apps.lms.api.common import ERROR, paginated, taught_course
+from apps.lms.models import EnrollmentStatus
 from gigsy.api.representation import represent
 
 CSV_COLUMNS = [
@@ -75,13 +74,6 @@ class CsvRenderer(BaseRenderer):
         return JSONRenderer().render(data, JSONRenderer.media_type, renderer_context)
 
 
-def _taught_course(slug: str, user: Any) -> Course:
-    course = course_or_404(slug, user)
-    if not selectors.is_instructor(course=course, user=user):
-        raise ForbiddenError("Only the course's instructors see its gradebook.")
-    return course
-
-
 def _status(request: Request) -> str | None:
     value = request.query_params.get("status") or None
     if value is not None and value not in EnrollmentStatus.values:
@@ -116,7 +108,7 @@ class GradebookView(APIView):
         summary="The course's gradebook: every enrollment with its progress (its instructors)",
     )
     def get(self, request: Request, slug: str) -> Response:
-        course = _taught_course(slug, request.user)
+        course = taught_course(slug, request.user)
         search = (request.query_params.get("search") or "").strip()[:200] or None
         rows = gradebook.gradebook(course=course, status=_status(request), search=search)
         if request.accepted_renderer.format == CsvRenderer.format:
@@ -134,7 +126,7 @@ class GradebookQuizzesView(APIView):
         summary="Per quiz: attempts, learners who passed, average and best score (instructors)",
     )
     def get(self, request: Request, slug: str) -> Response:
-        course = _taught_course(slug, request.user)
+        course = taught_course(slug, request.user)
         return Response(
             [represent(gs.QuizSummaryOutput, q) for q in gradebook.quiz_summary(course=course)]
         )
