@@ -1,4 +1,5 @@
-"""Reject oversized request bodies before anything reads them."""
+"""Reject requests the application can't take (oversized bodies, NUL in the URL) before
+anything reads them, in the API's error envelope."""
 
 from __future__ import annotations
 
@@ -45,5 +46,24 @@ class MaxBodySizeMiddleware:
                     f"Request body is {length} bytes; the limit is {limit} bytes.",
                 ),
                 status=413,
+            )
+        return self.get_response(request)
+
+
+class RejectNulMiddleware:
+    """400 for a NUL character in the path or the query string.
+
+    PostgreSQL text can't hold NUL: `?q=a%00b` would otherwise reach a query and fail there as
+    a 500. (JSON bodies are checked by gigsy.api.parsers.JSONParser.)
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
+            return JsonResponse(
+                envelope("malformed_request", "The URL may not contain NUL (%00) characters."),
+                status=400,
             )
         return self.get_response(request)

@@ -9,6 +9,10 @@ from rest_framework import serializers
 
 from apps.lms.models import LessonKind, Level, QuestionKind
 
+# Bounds a client can't exceed: past them the database would refuse the value (a 500).
+MAX_POSITION = 100_000
+MAX_ID = 2**63 - 1
+
 
 class Strict(serializers.Serializer):
     """Unknown keys are a client bug: say so instead of silently ignoring them."""
@@ -44,7 +48,7 @@ class CourseUpdateInput(CourseInput):
 
 class ModuleInput(Strict):
     title = serializers.CharField(max_length=200)
-    position = serializers.IntegerField(min_value=0, required=False)
+    position = serializers.IntegerField(min_value=0, max_value=MAX_POSITION, required=False)
 
 
 class ModuleUpdateInput(ModuleInput):
@@ -57,7 +61,7 @@ class LessonInput(Strict):
     body = serializers.CharField(required=False, allow_blank=True, max_length=200_000)
     video_url = serializers.URLField(required=False, allow_blank=True)
     duration_minutes = serializers.IntegerField(min_value=0, max_value=10_000, required=False)
-    position = serializers.IntegerField(min_value=0, required=False)
+    position = serializers.IntegerField(min_value=0, max_value=MAX_POSITION, required=False)
     required = serializers.BooleanField(required=False)
 
 
@@ -100,18 +104,26 @@ class QuestionUpdateInput(QuestionInput):
 
 class QuizInput(Strict):
     title = serializers.CharField(max_length=200)
-    bank_id = serializers.IntegerField()
-    module_id = serializers.IntegerField(required=False, allow_null=True)
-    question_count = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    bank_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    module_id = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, allow_null=True
+    )
+    question_count = serializers.IntegerField(
+        min_value=1, max_value=1_000, required=False, allow_null=True
+    )
     pass_mark_percent = serializers.IntegerField(min_value=0, max_value=100, required=False)
-    max_attempts = serializers.IntegerField(min_value=1, required=False, allow_null=True)
-    time_limit_seconds = serializers.IntegerField(min_value=10, required=False, allow_null=True)
+    max_attempts = serializers.IntegerField(
+        min_value=1, max_value=1_000, required=False, allow_null=True
+    )
+    time_limit_seconds = serializers.IntegerField(
+        min_value=10, max_value=7 * 24 * 3600, required=False, allow_null=True
+    )
     required = serializers.BooleanField(required=False)
 
 
 class QuizUpdateInput(QuizInput):
     title = serializers.CharField(max_length=200, required=False)
-    bank_id = serializers.IntegerField(required=False)
+    bank_id = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
 
 
 class SubmitInput(Strict):
