@@ -162,7 +162,8 @@ for _outcome in ("passed", "failed"):
             type=f"quiz.{_outcome}",
             producer="lms",
             consumers=("careers", "gamification"),
-            description=f"A learner submitted a quiz attempt and {_outcome} it.",
+            description=f"A quiz attempt was graded and {_outcome}: submitted by the learner, "
+            "or (failed, score 0) settled when its time limit passed unsubmitted.",
             properties={
                 "user_id": ID,
                 "course_id": ID,
