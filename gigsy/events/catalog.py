@@ -163,7 +163,7 @@ for _outcome in ("passed", "failed"):
             producer="lms",
             consumers=("careers", "gamification"),
             description=f"A quiz attempt was graded and {_outcome}: submitted by the learner, "
-            "or (failed, score 0) settled when its time limit passed unsubmitted.",
+            "or settled with score 0 when its time limit passed unsubmitted.",
             properties={
                 "user_id": ID,
                 "course_id": ID,
