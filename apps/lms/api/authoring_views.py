@@ -7,6 +7,8 @@ response says what to do instead (archive the course, make the lesson or quiz op
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -43,6 +45,22 @@ class TeachingView(APIView):
         return paginated(request, self, selectors.teaching(user=request.user), s.CourseListOutput)
 
 
+def _transition(request: Request, slug: str, service: Any) -> Response:
+    """Move a course to another state through `service`, answer with the course."""
+    service(course=course_or_404(slug, request.user), user=request.user)
+    return Response(represent(s.CourseDetailOutput, syllabus_or_404(slug, request.user)))
+
+
+class CoursePublishView(APIView):
+    @extend_schema(
+        request=None,
+        responses={200: s.CourseDetailOutput, 403: ERROR, 404: ERROR, 409: ERROR},
+        summary="Publish a course",
+    )
+    def post(self, request: Request, slug: str) -> Response:
+        return _transition(request, slug, authoring.publish_course)
+
+
 class CourseArchiveView(APIView):
     @extend_schema(
         request=None,
@@ -50,8 +68,7 @@ class CourseArchiveView(APIView):
         summary="Archive a published course (leaves the catalog; enrolled learners keep access)",
     )
     def post(self, request: Request, slug: str) -> Response:
-        authoring.archive_course(course=course_or_404(slug, request.user), user=request.user)
-        return Response(represent(s.CourseDetailOutput, syllabus_or_404(slug, request.user)))
+        return _transition(request, slug, authoring.archive_course)
 
 
 class InstructorListView(APIView):

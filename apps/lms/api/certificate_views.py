@@ -14,7 +14,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import permissions
 from rest_framework import serializers as drf
-from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -33,6 +32,7 @@ from apps.lms.facts import facts_of
 from apps.lms.links import course_url, jwks_url, revocations_url, verify_url
 from apps.lms.models import Certificate
 from gigsy.api.errors import ConflictError, NotFoundError
+from gigsy.api.renderers import TextOrJSONRenderer
 from gigsy.api.representation import represent
 
 _ERROR = OpenApiResponse(description="Error envelope: {error: {code, message, fields?}}")
@@ -140,26 +140,12 @@ class OpenBadgeView(APIView):
         return Response({"credential": credential, "jwt": token, "jwks_url": jwks_url()})
 
 
-class JwtRenderer(BaseRenderer):
-    """`application/jwt` (or `?format=jwt`): the body is a compact JWS. Anything else (an error
-    envelope, a throttled request) is rendered as JSON, under a JSON content type."""
+class JwtRenderer(TextOrJSONRenderer):
+    """`application/jwt` (or `?format=jwt`): the body is a compact JWS."""
 
     media_type = "application/jwt"
     format = "jwt"
     charset = None
-
-    def render(
-        self,
-        data: Any,
-        accepted_media_type: str | None = None,
-        renderer_context: dict[str, Any] | None = None,
-    ) -> bytes:
-        if isinstance(data, str):
-            return data.encode("ascii")
-        response = (renderer_context or {}).get("response")
-        if response is not None:
-            response["Content-Type"] = JSONRenderer.media_type
-        return JSONRenderer().render(data, JSONRenderer.media_type, renderer_context)
 
 
 _REVOCATION_LIST = inline_serializer(

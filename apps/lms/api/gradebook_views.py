@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +21,6 @@ from django.utils.cache import patch_vary_headers
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import ValidationError
-from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -30,48 +30,21 @@ from apps.lms import gradebook
 from apps.lms.api import gradebook_serializers as gs
 from apps.lms.api.common import ERROR, paginated, taught_course
 from apps.lms.models import EnrollmentStatus
+from gigsy.api.renderers import TextOrJSONRenderer
 from gigsy.api.representation import represent
 
-CSV_COLUMNS = [
-    "enrollment_id",
-    "learner_id",
-    "display_name",
-    "email",
-    "status",
-    "cycle",
-    "enrolled_at",
-    "completed_at",
-    "lessons_completed",
-    "required_lessons",
-    "quizzes_passed",
-    "required_quizzes",
-    "percent",
-    "last_activity_at",
-]
+# Every figure of a row; the best scores follow, one column per quiz.
+CSV_COLUMNS = [f.name for f in fields(gradebook.GradebookRow) if f.name != "best_scores"]
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-class CsvRenderer(BaseRenderer):
-    """`text/csv` (or `?format=csv`): the body is the CSV text the view built. Anything else
-    (an error envelope, a throttled request) is rendered as JSON, under a JSON content type."""
+class CsvRenderer(TextOrJSONRenderer):
+    """`text/csv` (or `?format=csv`): the body is the CSV text the view built."""
 
     media_type = "text/csv"
     format = "csv"
     charset = "utf-8"
-
-    def render(
-        self,
-        data: Any,
-        accepted_media_type: str | None = None,
-        renderer_context: dict[str, Any] | None = None,
-    ) -> bytes:
-        if isinstance(data, str):
-            return data.encode("utf-8")
-        response = (renderer_context or {}).get("response")
-        if response is not None:
-            response["Content-Type"] = JSONRenderer.media_type
-        return JSONRenderer().render(data, JSONRenderer.media_type, renderer_context)
 
 
 def _status(request: Request) -> str | None:

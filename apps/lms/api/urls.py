@@ -19,7 +19,7 @@ urlpatterns = [
     path("enrollments", views.MyEnrollmentsView.as_view(), name="lms-enrollments"),
     # authoring (a course's instructors)
     path("teaching", authoring.TeachingView.as_view(), name="lms-teaching"),
-    path("courses/<slug:slug>/publish", views.CoursePublishView.as_view()),
+    path("courses/<slug:slug>/publish", authoring.CoursePublishView.as_view()),
     path("courses/<slug:slug>/archive", authoring.CourseArchiveView.as_view()),
     path("courses/<slug:slug>/instructors", authoring.InstructorListView.as_view()),
     path("courses/<slug:slug>/instructors/<int:user_id>", authoring.InstructorView.as_view()),

@@ -111,17 +111,6 @@ class CourseDetailView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class CoursePublishView(APIView):
-    @extend_schema(
-        request=None,
-        responses={200: s.CourseDetailOutput, 403: ERROR, 409: ERROR},
-        summary="Publish a course",
-    )
-    def post(self, request: Request, slug: str) -> Response:
-        authoring.publish_course(course=course_or_404(slug, request.user), user=request.user)
-        return Response(represent(s.CourseDetailOutput, syllabus_or_404(slug, request.user)))
-
-
 class LessonView(APIView):
     @extend_schema(
         responses={200: s.LessonOutput, 403: ERROR, 404: ERROR},
