@@ -20,6 +20,7 @@ from gigsy.events.models import DeadLetter, InboxEntry, OutboxEvent
 from gigsy.events.relay import Relay
 from tests.events.conftest import Recorder, publish_pings, run_until, stream_messages
 from tests.events.tcp_proxy import TcpProxy
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -147,13 +148,6 @@ def relay_processes(bus, settings):
         if process.poll() is None:
             process.kill()
             process.wait(timeout=10)
-
-
-def wait_until(condition, timeout: float, message: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, message
-        time.sleep(0.01)
 
 
 def test_killed_relay_process_loses_and_doubles_nothing(bus, relay_processes):

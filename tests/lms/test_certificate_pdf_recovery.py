@@ -20,6 +20,7 @@ from apps.lms.services.certificates import enqueue_missing_pdfs, issue_certifica
 from apps.lms.tasks import render_certificate_pdf
 from tests.factories import UserFactory
 from tests.lms.conftest import build_course
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -103,13 +104,6 @@ def worker_processes(settings, tmp_path):
             process.wait(timeout=10)
 
 
-def _wait_for(condition, timeout: float, message: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, message
-        time.sleep(0.05)
-
-
 @pytest.mark.django_db(transaction=True)
 def test_killed_worker_and_lost_task_still_end_with_one_pdf_each(
     instructor, worker_processes, tmp_path
@@ -129,7 +123,7 @@ def test_killed_worker_and_lost_task_still_end_with_one_pdf_each(
     everyone = [*queued, lost]
 
     first = worker_processes()
-    _wait_for(
+    wait_until(
         lambda: Certificate.objects.exclude(pdf="").exists(), 60, "the worker rendered nothing"
     )
     os.killpg(first.pid, signal.SIGKILL)  # mid-stream: some rendered, one maybe half-way
@@ -139,7 +133,7 @@ def test_killed_worker_and_lost_task_still_end_with_one_pdf_each(
     # The sweep queues every certificate still without a PDF, including tasks that are only
     # late (still queued, or held by the killed worker): those now run twice.
     assert enqueue_missing_pdfs(older_than=timedelta(0)) >= 1
-    _wait_for(
+    wait_until(
         lambda: not Certificate.objects.filter(pk__in=[c.pk for c in everyone], pdf="").exists(),
         90,
         "some certificates never got their PDF",

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from celery.contrib.testing.worker import start_worker
 
@@ -14,6 +12,7 @@ from gigsy.celery import app as celery_app
 from gigsy.events.models import OutboxEvent
 from tests.factories import UserFactory
 from tests.lms.conftest import build_course, client_for
+from tests.waiting import wait_until
 
 LMS = "/api/v1/lms"
 
@@ -70,10 +69,12 @@ def test_instructor_edit_completes_the_learner_through_a_real_worker(instructor,
             f"{LMS}/quizzes/{built.quiz.pk}", {"required": False}, format="json"
         )
         assert edited.status_code == 200
-        deadline = time.monotonic() + 30
-        while Enrollment.objects.get(pk=enrollment.pk).status != "completed":
-            assert time.monotonic() < deadline, "the reevaluation task never completed it"
-            time.sleep(0.05)
+        wait_until(
+            lambda: Enrollment.objects.get(pk=enrollment.pk).status == "completed",
+            30,
+            "the reevaluation task never completed it",
+            interval=0.05,
+        )
 
     assert _completions() == 1
     progress = client_for(learner).get(f"{LMS}/courses/optional-quiz/progress").json()
