@@ -108,6 +108,23 @@ register(
     )
 )
 
+register(
+    EventSpec(
+        type="user.updated",
+        producer="accounts",
+        consumers=("lms",),
+        description="A user's display data changed (display name, time zone, roles, active "
+        "flag): read models that show users refresh their copy.",
+        properties={
+            "user_id": ID,
+            "display_name": TEXT,
+            "timezone": TEXT,
+            "roles": {"type": "array", "items": ROLE},
+            "is_active": {"type": "boolean"},
+        },
+    )
+)
+
 SKILLS = {"type": "array", "items": {"type": "string"}}
 SCORE = {"type": "number", "minimum": 0, "maximum": 100}
 LEVEL = {"type": "string", "enum": ["beginner", "intermediate", "advanced"]}

@@ -1,0 +1,118 @@
+"""The accounts context's public surface: the only module another context may import.
+
+Every function returns plain frozen dataclasses or ids, never a model instance, so no other
+context can read a user's columns through the ORM (docs/decisions/0001, 0010). The principal
+functions take the authenticated request user (`request.user`, built by the JWT layer from a
+cache with no query) and answer from it without touching the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from django.db.models import Q
+
+from apps.accounts.models import Role, User
+
+ROLES: tuple[str, ...] = tuple(Role.values)
+INSTRUCTOR = Role.INSTRUCTOR.value
+LEARNER = Role.LEARNER.value
+CLIENT = Role.CLIENT.value
+MENTOR = Role.MENTOR.value
+
+
+class Principal(Protocol):
+    """What other contexts may rely on from `request.user`: its id and whether it is signed in.
+    Anything else (role, staff status, name) is asked of this module."""
+
+    pk: Any
+    is_authenticated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class UserSummary:
+    """What another context may show about a user."""
+
+    id: int
+    display_name: str
+    email: str
+    timezone: str
+    roles: frozenset[str]
+    is_active: bool
+    is_operator: bool
+
+
+_SUMMARY_FIELDS = ("id", "display_name", "email", "timezone", "role", "is_active", "is_staff")
+
+
+def _summary(row: dict[str, Any]) -> UserSummary:
+    return UserSummary(
+        id=row["id"],
+        display_name=row["display_name"],
+        email=row["email"],
+        timezone=row["timezone"],
+        roles=frozenset({row["role"]}),
+        is_active=row["is_active"],
+        is_operator=row["is_staff"],
+    )
+
+
+def summary_of(user: User) -> UserSummary:
+    """The summary of a user object this context already holds (no query)."""
+    return _summary({field: getattr(user, field) for field in _SUMMARY_FIELDS})
+
+
+def get_user(user_id: int) -> UserSummary | None:
+    row = User.objects.filter(pk=user_id).values(*_SUMMARY_FIELDS).first()
+    return _summary(row) if row else None
+
+
+def get_users(user_ids: Iterable[int]) -> dict[int, UserSummary]:
+    """Summaries by id, in one query; unknown ids are simply absent."""
+    ids = {int(user_id) for user_id in user_ids}
+    if not ids:
+        return {}
+    rows = User.objects.filter(pk__in=ids).values(*_SUMMARY_FIELDS)
+    return {row["id"]: _summary(row) for row in rows}
+
+
+def find_active_user_by_email(email: str) -> UserSummary | None:
+    """The active account with this address (emails are stored lower-cased)."""
+    row = (
+        User.objects.filter(email=email.strip().lower(), is_active=True)
+        .values(*_SUMMARY_FIELDS)
+        .first()
+    )
+    return _summary(row) if row else None
+
+
+def search_user_ids(text: str, *, among: Iterable[int] | None = None) -> list[int]:
+    """Ids of users whose display name or email contains `text` (case-insensitive),
+    optionally only among the given ids."""
+    query = User.objects.filter(Q(display_name__icontains=text) | Q(email__icontains=text))
+    if among is not None:
+        query = query.filter(pk__in=list(among))
+    return list(query.values_list("pk", flat=True))
+
+
+def is_operator(principal: Any) -> bool:
+    """Staff users run the platform; anonymous users are not operators."""
+    return bool(getattr(principal, "is_authenticated", False) and principal.is_staff)
+
+
+def has_role(principal: Any, role: str) -> bool:
+    """Whether the signed-in user holds `role` (answered from the request user, no query)."""
+    if not getattr(principal, "is_authenticated", False):
+        return False
+    return role in roles_of(principal)
+
+
+def roles_of(principal: Any) -> frozenset[str]:
+    role = getattr(principal, "role", None)
+    return frozenset({role}) if role else frozenset()
+
+
+def display_name_of(principal: Any) -> str:
+    return str(getattr(principal, "display_name", "") or "")
