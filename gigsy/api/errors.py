@@ -1,7 +1,8 @@
-"""One error type for the application, one error shape for the API.
+"""One error shape for the API.
 
-Every 4xx/5xx body is `{"error": {"code", "message", "fields"?}}`. Services raise
-`ApplicationError` subclasses; DRF's own exceptions and Django's 404/500 are mapped here too.
+Every 4xx/5xx body is `{"error": {"code", "message", "fields"?}}`. Services raise the domain
+errors of gigsy/errors.py, which carry no HTTP status: `STATUS_OF` maps them here. DRF's own
+exceptions and Django's 404/500 are mapped here too.
 """
 
 from __future__ import annotations
@@ -16,37 +17,22 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from gigsy.errors import ApplicationError, ConflictError, ForbiddenError, NotFoundError
 
-class ApplicationError(Exception):
-    """A use case refused: the message is safe to show to the caller."""
-
-    status_code = status.HTTP_400_BAD_REQUEST
-    code = "bad_request"
-
-    def __init__(
-        self, message: str, *, code: str | None = None, fields: dict[str, list[str]] | None = None
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code or self.code
-        self.fields = fields
+# Domain error class -> HTTP status; the most specific class in an error's MRO wins.
+STATUS_OF: dict[type[ApplicationError], int] = {
+    ApplicationError: status.HTTP_400_BAD_REQUEST,
+    NotFoundError: status.HTTP_404_NOT_FOUND,
+    ForbiddenError: status.HTTP_403_FORBIDDEN,
+    ConflictError: status.HTTP_409_CONFLICT,
+}
 
 
-class ConflictError(ApplicationError):
-    """Duplicate or illegal state transition."""
-
-    status_code = status.HTTP_409_CONFLICT
-    code = "conflict"
-
-
-class NotFoundError(ApplicationError):
-    status_code = status.HTTP_404_NOT_FOUND
-    code = "not_found"
-
-
-class ForbiddenError(ApplicationError):
-    status_code = status.HTTP_403_FORBIDDEN
-    code = "permission_denied"
+def status_of(exc: ApplicationError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS_OF:
+            return STATUS_OF[cls]
+    return status.HTTP_400_BAD_REQUEST
 
 
 # DRF exception class -> our code. Anything not listed keeps DRF's default_code.
@@ -97,7 +83,7 @@ def _code_of(exc: exceptions.APIException) -> str:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
-        return Response(envelope(exc.code, exc.message, exc.fields), status=exc.status_code)
+        return Response(envelope(exc.code, exc.message, exc.fields), status=status_of(exc))
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, Http404):

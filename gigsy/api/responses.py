@@ -1,0 +1,46 @@
+"""The error envelope as a documented response, for every view's `extend_schema`.
+
+    @extend_schema(responses={201: CourseOutput, **error_responses(400, 403, 409)})
+
+The envelope's `code` is an enum of every code the API can answer with: the kernel's and
+each context's (`apps/<ctx>/errors.py`), collected when the schema is generated.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
+
+DESCRIPTIONS = {
+    400: "Invalid input (`validation_error` with `fields`, `malformed_request`, ...)",
+    401: "Not signed in, or the token is invalid, expired or revoked",
+    403: "Signed in but not allowed",
+    404: "No such object, or not visible to the caller",
+    409: "Conflicts with the object's current state (a specific `code` says which)",
+    413: "Body too large",
+    429: "Too many requests (`Retry-After` says when to retry)",
+}
+
+
+class ErrorCodeField(serializers.CharField):
+    """Documented as the enum of every error code (gigsy/api/schema.py)."""
+
+
+class ErrorDetail(serializers.Serializer):  # type: ignore[type-arg]
+    code = ErrorCodeField()
+    message = serializers.CharField()
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), required=False
+    )
+
+
+class ErrorEnvelope(serializers.Serializer):  # type: ignore[type-arg]
+    error = ErrorDetail()
+
+
+def error_response(status: int) -> OpenApiResponse:
+    return OpenApiResponse(response=ErrorEnvelope, description=DESCRIPTIONS.get(status, "Error"))
+
+
+def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
+    return {status: error_response(status) for status in statuses}
