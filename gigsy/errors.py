@@ -40,6 +40,7 @@ class ErrorCode(StrEnum):
     AUTHENTICATION_FAILED = "authentication_failed"
     TOKEN_NOT_VALID = "token_not_valid"  # noqa: S105 - an error code, not a secret
     USER_INACTIVE = "user_inactive"
+    USER_NOT_FOUND = "user_not_found"
     PERMISSION_DENIED = "permission_denied"
     NOT_FOUND = "not_found"
     METHOD_NOT_ALLOWED = "method_not_allowed"
