@@ -66,7 +66,9 @@ class UserAdmin(DjangoUserAdmin):
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         if change:
-            services.user_changed_by_operator(user=obj)
+            services.user_changed_by_operator(
+                user=obj, changed_fields=form.changed_data, operator_id=request.user.pk
+            )
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         user_id = obj.pk

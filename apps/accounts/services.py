@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
@@ -29,6 +30,10 @@ def _check_timezone(value: str) -> None:
 EMAIL_TAKEN = "An account with this email already exists."
 # Fields a user may change about themselves; role and staff status are operators' business.
 SELF_EDITABLE_FIELDS = ("display_name", "timezone")
+# A change to any of these publishes `user.updated`: what other contexts show or decide on.
+# The email is not carried (no addresses on the bus); read models that show it (lms's learner
+# copy) re-read the user through accounts.public when the event arrives.
+DISPLAY_FIELDS = ("display_name", "timezone", "role", "is_active", "email")
 
 
 @transaction.atomic
@@ -80,16 +85,40 @@ def update_profile(*, user: User, **changes: Any) -> User:
         changes["display_name"] = changes["display_name"].strip()
         if not changes["display_name"]:
             raise ValidationError({"display_name": ["This field may not be blank."]})
+    changed = [name for name, value in changes.items() if getattr(user, name) != value]
     for name, value in changes.items():
         setattr(user, name, value)
     user.save(update_fields=[*changes])
+    if changed:
+        _publish_updated(user=user, actor_id=user.pk)
     transaction.on_commit(lambda: forget_cached_user(user.pk))
     return user
 
 
-def user_changed_by_operator(*, user: User) -> None:
-    """The admin saved a user (role, active flag, password): drop the cached auth copy."""
+@transaction.atomic
+def user_changed_by_operator(
+    *, user: User, changed_fields: Iterable[str] = (), operator_id: int | None = None
+) -> None:
+    """The admin saved a user (role, active flag, password): drop the cached auth copy, and
+    tell other contexts when what they show about the user changed."""
+    if set(changed_fields) & set(DISPLAY_FIELDS):
+        _publish_updated(user=user, actor_id=operator_id)
     transaction.on_commit(lambda: forget_cached_user(user.pk))
+
+
+def _publish_updated(*, user: User, actor_id: int | None) -> None:
+    publish(
+        "user.updated",
+        {
+            "user_id": str(user.pk),
+            "display_name": user.display_name,
+            "timezone": user.timezone,
+            "roles": [user.role],
+            "is_active": user.is_active,
+        },
+        producer="accounts",
+        actor_id=str(actor_id) if actor_id is not None else None,
+    )
 
 
 def users_removed_by_operator(*, user_ids: list[int]) -> None:
