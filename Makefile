@@ -49,8 +49,7 @@ run: export DJANGO_ENV ?= dev
 run: install mongo-standin services
 	@mkdir -p var
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
-	$(PY) manage.py seed_demo_courses
+	$(PY) manage.py seed
 	@echo ""
 	@echo "  API docs   http://127.0.0.1:$(PORT)/api/docs/"
 	@echo "  Admin      http://127.0.0.1:$(PORT)/admin/"

@@ -1,20 +1,18 @@
-"""Root URLs: the versioned API, its schema and docs, the admin, probes and metrics."""
+"""Root URLs: the versioned API, its schema and docs, the admin, probes and metrics.
+
+The API is every installed context's own `urls.py` (gigsy/contexts.py): this file names none.
+"""
 
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from gigsy.api import errors
+from gigsy.contexts import api_urlpatterns
 from gigsy.observability import views as probes
 
-api_v1 = [
-    path("auth/", include("apps.accounts.api.urls")),
-    path("lms/", include("apps.lms.api.urls")),
-    path("", include("apps.lms.api.certificate_urls")),
-]
-
 urlpatterns = [
-    path("api/v1/", include(api_v1)),
+    path("api/v1/", include(api_urlpatterns())),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("admin/", admin.site.urls),

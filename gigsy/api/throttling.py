@@ -6,6 +6,9 @@ rewrites it per request: O(rate) work, and concurrent requests lose each other's
 (scope, ident) is a counter that starts at the first request and expires one window later:
 `INCR` + `EXPIRE NX` in one pipelined call. A client may send up to twice the rate across
 two back-to-back windows; that is the accepted trade-off of a fixed window.
+
+This is the machinery; the rules live with their context (accounts' login and register
+throttles: apps/accounts/api/throttling.py).
 """
 
 from __future__ import annotations
@@ -52,40 +55,12 @@ class UserRateThrottle(_CounterWindowMixin, throttling.UserRateThrottle):
     pass
 
 
-class ScopedIPThrottle(_CounterWindowMixin, throttling.SimpleRateThrottle):
+class CounterRateThrottle(_CounterWindowMixin, throttling.SimpleRateThrottle):
+    """Base for a context's own throttles: set `scope` and define `get_cache_key`."""
+
+
+class ScopedIPThrottle(CounterRateThrottle):
     """Per client address, for a named scope (set `scope` on the subclass)."""
 
     def get_cache_key(self, request: Any, view: Any) -> str:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
-
-
-class LoginIPThrottle(ScopedIPThrottle):
-    scope = "login_ip"
-
-
-class RegisterIPThrottle(ScopedIPThrottle):
-    scope = "register"
-
-
-class LoginAccountThrottle(_CounterWindowMixin, throttling.SimpleRateThrottle):
-    """Per account (the submitted email), so one account can't be guessed at from many IPs."""
-
-    scope = "login_account"
-
-    def get_cache_key(self, request: Any, view: Any) -> str | None:
-        # A malformed body raises ParseError here, answered 400 like anywhere else.
-        email = request.data.get("email") if hasattr(request.data, "get") else None
-        if not isinstance(email, str) or not email.strip():
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": email.strip().lower()}
-
-
-class AccountPasswordThrottle(LoginAccountThrottle):
-    """A logged-in user's password checks (password change) share the per-account budget of
-    logins: a stolen access token can't be used to guess the password faster."""
-
-    def get_cache_key(self, request: Any, view: Any) -> str | None:
-        email = getattr(request.user, "email", None)
-        if not email:
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": email.strip().lower()}

@@ -57,7 +57,13 @@ CACHES = {
 }
 
 # --- applications ----------------------------------------------------------------------------
-INSTALLED_APPS = [
+# Django, third-party packages and the kernel. Every other INSTALLED_APPS entry is a bounded
+# context: the kernel discovers its URLs, settings, beat entries, WebSocket routes and seed
+# commands from its package (gigsy/contexts.py). A new third-party app goes here.
+PLATFORM_APPS = [
+    # First, so contexts' settings defaults are merged before any other app's ready() (the
+    # admin's autodiscovery imports every context's admin module).
+    "gigsy.apps.GigsyConfig",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -73,8 +79,10 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
-    "gigsy.apps.GigsyConfig",
     "gigsy.events",
+]
+INSTALLED_APPS = [
+    *PLATFORM_APPS,
     "apps.accounts",
     "apps.careers",
     "apps.lms",
@@ -183,9 +191,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("THROTTLE_ANON", default="120/min"),
         "user": env.str("THROTTLE_USER", default="1200/min"),
-        "login_ip": env.str("THROTTLE_LOGIN_IP", default="30/min"),
-        "login_account": env.str("THROTTLE_LOGIN_ACCOUNT", default="10/min"),
-        "register": env.str("THROTTLE_REGISTER", default="20/hour"),
+        # Contexts add their own scopes (apps/<ctx>/settings.py).
     },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "gigsy.api.errors.exception_handler",
@@ -205,11 +211,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    # Choice sets that share a field name get explicit component names.
-    "ENUM_NAME_OVERRIDES": {
-        "LessonKindEnum": "apps.lms.models.LessonKind",
-        "QuestionKindEnum": "apps.lms.models.QuestionKind",
-    },
+    # Contexts name their own choice sets here (ENUM_NAME_OVERRIDES in apps/<ctx>/settings.py).
+    "ENUM_NAME_OVERRIDES": {},
 }
 
 SIMPLE_JWT = {
@@ -286,26 +289,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
-# Public catalog pages are cached this long (0: off); any course change retires them at once.
-LMS_CATALOG_CACHE_SECONDS = env.int("LMS_CATALOG_CACHE_SECONDS", default=60)
-# Settle quiz attempts whose time limit passed (the learner walked away): graded 0, quiz.failed.
-LMS_EXPIRED_ATTEMPT_SWEEP_SECONDS = env.float("LMS_EXPIRED_ATTEMPT_SWEEP_SECONDS", default=60.0)
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {
-    "lms.settle_expired_attempts": {
-        "task": "lms.settle_expired_attempts",
-        "schedule": LMS_EXPIRED_ATTEMPT_SWEEP_SECONDS,
-        # A sweep still queued when the next one is due is dropped, not piled up.
-        "options": {"expires": LMS_EXPIRED_ATTEMPT_SWEEP_SECONDS},
-    },
-    # Certificates whose PDF task was lost (broker down at send time, process killed).
-    "lms.render_missing_certificate_pdfs": {
-        "task": "lms.render_missing_certificate_pdfs",
-        "schedule": 300.0,
-        "options": {"expires": 300.0},
-    },
-}
-# A certificate without a PDF this long after issue is re-queued by the sweep above.
-LMS_PDF_SWEEP_GRACE_SECONDS = env.int("LMS_PDF_SWEEP_GRACE_SECONDS", default=120)
+# Contexts declare their periodic work in apps/<ctx>/settings.py (gigsy/contexts.py adds it).
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
 # Keep our structlog handlers: task log lines carry the same context as request lines.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 

@@ -22,13 +22,13 @@ from apps.accounts.api.serializers import (
     TokenPairOutput,
     UserOutput,
 )
-from gigsy.api.representation import represent
-from gigsy.api.throttling import (
+from apps.accounts.api.throttling import (
     AccountPasswordThrottle,
     LoginAccountThrottle,
     LoginIPThrottle,
     RegisterIPThrottle,
 )
+from gigsy.api.representation import represent
 
 _ERROR = OpenApiResponse(description="Error envelope: {error: {code, message, fields?}}")
 
