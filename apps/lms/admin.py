@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from apps.lms.certificates.services import revoke_certificate
 from apps.lms.models import (
     Certificate,
     Course,
@@ -20,7 +21,6 @@ from apps.lms.models import (
     Quiz,
 )
 from apps.lms.services.authoring import archive_course, publish_course
-from apps.lms.services.certificates import revoke_certificate
 from gigsy.api.errors import ConflictError
 
 

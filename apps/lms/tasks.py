@@ -8,11 +8,7 @@ import structlog
 from celery import shared_task
 from django.conf import settings
 
-from apps.lms.certificate_pdf import render_certificate_pdf as render_pdf
-from apps.lms.facts import facts_of
-from apps.lms.links import verify_url
-from apps.lms.models import Certificate
-from apps.lms.services.certificates import RENDER_PDF_TASK, enqueue_missing_pdfs, store_pdf
+from apps.lms.certificates.services import RENDER_PDF_TASK, enqueue_missing_pdfs, render_pdf
 from apps.lms.services.learning import REEVALUATE_TASK
 from apps.lms.services.learning import reevaluate_completions as reevaluate
 from apps.lms.services.quizzes import settle_expired_attempts as settle_expired
@@ -22,19 +18,8 @@ log = structlog.get_logger(__name__)
 
 @shared_task(name=RENDER_PDF_TASK, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def render_certificate_pdf(certificate_id: int) -> str:
-    certificate = Certificate.objects.select_related("course").get(pk=certificate_id)
-    if certificate.pdf:  # a redelivery, or the sweep behind a late first render
-        return certificate.pdf.name
-    content = render_pdf(
-        facts_of(certificate),
-        verify_url=verify_url(certificate.verify_code),
-        issuer_name=settings.CERTIFICATE_ISSUER_NAME,
-        font_path=settings.CERTIFICATE_PDF_FONT or None,
-        bold_font_path=settings.CERTIFICATE_PDF_FONT_BOLD or None,
-    )
-    store_pdf(certificate=certificate, content=content)
-    certificate.refresh_from_db(fields=["pdf"])
-    return certificate.pdf.name
+    """Render after issue (enqueued after commit), or again from the sweep: idempotent."""
+    return render_pdf(certificate_id=certificate_id)
 
 
 @shared_task(name="lms.render_missing_certificate_pdfs")

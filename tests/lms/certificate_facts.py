@@ -1,10 +1,10 @@
-"""Sample certificate facts shared by the credential and PDF tests."""
+"""Sample certificate facts shared by the certificate PDF and badge tests."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from apps.lms.credentials import CertificateFacts
+from apps.lms.certificates.facts import CertificateFacts
 
 VERIFY_URL = "https://gigsy.example/certificates/verify/K7Q2-9XZD"
 
@@ -16,6 +16,7 @@ def sample_facts(**changes: object) -> CertificateFacts:
         "learner_id": "42",
         "learner_name": "Ada Lovelace",
         "course_id": "7",
+        "course_slug": "python-basics",
         "course_title": "Python Basics",
         "course_summary": "Variables, loops and tests.",
         "skills": ("python", "testing"),

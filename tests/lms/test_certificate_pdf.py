@@ -11,8 +11,8 @@ import pytest
 import reportlab
 from pypdf import PdfReader
 
-from apps.lms.certificate_pdf import render_certificate_pdf
-from apps.lms.credentials import CertificateFacts
+from apps.lms.certificates.facts import CertificateFacts
+from apps.lms.certificates.pdf import render_certificate_pdf
 from tests.lms.certificate_facts import VERIFY_URL, sample_facts
 
 # Bitstream Vera ships inside reportlab: a TrueType font available wherever reportlab is.
@@ -96,10 +96,10 @@ def test_truetype_font_prints_names_beyond_latin_1() -> None:
 def test_missing_glyphs_with_the_standard_font_are_logged(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="apps.lms.certificate_pdf"):
+    with caplog.at_level(logging.WARNING, logger="apps.lms.certificates.pdf"):
         render(make_facts(learner_name="Ada Lovelace"))
     assert not caplog.records
 
-    with caplog.at_level(logging.WARNING, logger="apps.lms.certificate_pdf"):
+    with caplog.at_level(logging.WARNING, logger="apps.lms.certificates.pdf"):
         render(make_facts(learner_name="Łukasz"))
     assert "TrueType" in caplog.text

@@ -15,8 +15,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from apps.lms.certificates import selectors
+from apps.lms.certificates.services import enqueue_missing_pdfs, issue_certificate, store_pdf
 from apps.lms.models import Certificate
-from apps.lms.services.certificates import enqueue_missing_pdfs, issue_certificate, store_pdf
 from apps.lms.tasks import render_certificate_pdf
 from tests.factories import UserFactory
 from tests.lms.conftest import build_course
@@ -58,11 +59,7 @@ def test_the_sweep_queues_only_old_certificates_without_pdf(instructor, settings
     an_hour_ago = timezone.now() - timedelta(hours=1)
     Certificate.objects.filter(pk__in=[old.pk, rendered.pk]).update(issued_at=an_hour_ago)
 
-    from apps.lms import certificate_selectors
-
-    due = certificate_selectors.missing_pdf(
-        issued_before=timezone.now() - timedelta(minutes=2), limit=10
-    )
+    due = selectors.missing_pdf(issued_before=timezone.now() - timedelta(minutes=2), limit=10)
     assert due == [old.pk]
     assert recent.pk not in due
 

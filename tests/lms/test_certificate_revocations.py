@@ -3,25 +3,24 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from io import StringIO
 from typing import Any
 
 import jwt
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 from rest_framework.test import APIClient
 
-from apps.lms.credentials import (
-    CredentialVerificationError,
-    generate_signing_key,
-    load_signing_key,
-    private_pem,
-    public_jwk,
-    verify_credential,
-    verify_revocation_list,
-)
+from apps.lms.certificates.services import issue_certificate, revoke_certificate
 from apps.lms.models import Certificate
-from apps.lms.services.certificates import issue_certificate, revoke_certificate
+from gigsy.credentials import registry
+from gigsy.credentials.jose import CredentialVerificationError
+from gigsy.credentials.keys import generate_signing_key, load_signing_key, private_pem, public_jwk
+from gigsy.credentials.open_badges import verify_credential
+from gigsy.credentials.registry import register_revocation_source, unregister_revocation_source
+from gigsy.credentials.revocation_list import RevokedCredential, verify_revocation_list
 from tests.factories import UserFactory
 from tests.lms.conftest import BuiltCourse, client_for
 
@@ -230,3 +229,33 @@ def test_errors_stay_json_envelopes_when_the_signed_list_is_asked_for(throttle_r
     assert throttled.status_code == 429
     assert throttled["Content-Type"] == "application/json"
     assert throttled.json()["error"]["code"]
+
+
+def test_the_list_is_the_platforms_and_names_every_registered_sources_revocations(
+    settings, monkeypatch, public_url, built, learner, operator, api
+):
+    """Gamification badges will register their own source; the public list then names both."""
+    settings.CERTIFICATE_SIGNING_KEY = pem()
+    monkeypatch.setattr(registry, "_sources", registry.revocation_sources())
+    badge_revoked_at = timezone.now() - timedelta(days=1)
+    badge_id = f"{public_url}/api/v1/gamification/awards/17"
+    register_revocation_source(
+        "gamification.badges",
+        lambda: [RevokedCredential(credential_id=badge_id, revoked_at=badge_revoked_at)],
+    )
+    certificate = revoke_certificate(
+        certificate=certificate_for(learner, built), by=operator, reason="error"
+    )
+
+    document = api.get(REVOCATIONS).json()
+    signed = api.get(REVOCATIONS, HTTP_ACCEPT="application/jwt").content.decode()
+
+    assert [entry["id"] for entry in document["revokedCredentials"]] == [
+        badge_id,  # revoked first
+        f"{public_url}{CERTIFICATES}/verify/{certificate.verify_code}",
+    ]
+    assert verify_revocation_list(signed, api.get(JWKS).json()) == document
+    unregister_revocation_source("gamification.badges")
+    assert [entry["id"] for entry in api.get(REVOCATIONS).json()["revokedCredentials"]] == [
+        f"{public_url}{CERTIFICATES}/verify/{certificate.verify_code}"
+    ]

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
-from apps.lms.credentials import CredentialVerificationError, verify_credential
 from apps.lms.handlers import issue_certificate_on_completion
 from apps.lms.models import Certificate, Enrollment
 from apps.lms.tasks import render_certificate_pdf
+from gigsy.credentials.jose import CredentialVerificationError
+from gigsy.credentials.open_badges import verify_credential
 from gigsy.events import Event
 from gigsy.events.models import OutboxEvent
 from tests.lms.conftest import answers, client_for

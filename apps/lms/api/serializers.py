@@ -260,25 +260,3 @@ class AttemptOutput(serializers.Serializer):
     submitted_at = serializers.DateTimeField(allow_null=True)
     score_percent = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
     passed = serializers.BooleanField(allow_null=True)
-
-
-class CertificateOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    course = serializers.CharField(source="course.slug")
-    course_title = serializers.CharField()
-    learner_name = serializers.CharField()
-    verify_code = serializers.CharField()
-    issued_at = serializers.DateTimeField()
-    revoked_at = serializers.DateTimeField(allow_null=True)
-    pdf_url = serializers.SerializerMethodField()
-
-    def get_pdf_url(self, certificate: Any) -> str | None:
-        return certificate.pdf.url if certificate.pdf else None
-
-
-class VerificationOutput(serializers.Serializer):
-    status = serializers.ChoiceField(choices=["valid", "revoked"])
-    learner_name = serializers.CharField()
-    course_title = serializers.CharField()
-    issued_at = serializers.DateTimeField()
-    revoked_at = serializers.DateTimeField(allow_null=True)

@@ -8,12 +8,16 @@ from datetime import timedelta
 from typing import Any
 
 from celery import current_app
-from django.contrib.auth import get_user_model
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from apps.lms import certificate_selectors
+from apps.accounts import public as accounts
+from apps.lms.certificates import selectors
+from apps.lms.certificates.facts import facts_of
+from apps.lms.certificates.links import verify_url
+from apps.lms.certificates.pdf import render_certificate_pdf
 from apps.lms.models import Certificate, Course
 from gigsy.api.errors import ConflictError
 from gigsy.events import publish
@@ -37,7 +41,10 @@ def issue_certificate(*, user_id: int, course_id: int) -> tuple[Certificate, boo
     if existing is not None:
         return existing, False
     course = Course.objects.get(pk=course_id)
-    learner = get_user_model().objects.get(pk=user_id)
+    # The name is a snapshot taken now, read through accounts' public surface (not the FK).
+    learner = accounts.get_user(user_id)
+    if learner is None:
+        raise LookupError(f"No user {user_id} to issue a certificate to.")
     certificate = Certificate(
         user_id=user_id,
         course=course,
@@ -69,6 +76,27 @@ def revoke_certificate(*, certificate: Certificate, by: Any, reason: str) -> Cer
     return certificate
 
 
+def render_pdf(*, certificate_id: int) -> str:
+    """Render and store the certificate's PDF unless it has one; returns the stored file's name.
+
+    Idempotent (a redelivered task, the sweep behind a late first render): rendering twice
+    stores once, see `store_pdf`.
+    """
+    certificate = Certificate.objects.select_related("course").get(pk=certificate_id)
+    if certificate.pdf:
+        return str(certificate.pdf.name)
+    content = render_certificate_pdf(
+        facts_of(certificate),
+        verify_url=verify_url(certificate.verify_code),
+        issuer_name=settings.CERTIFICATE_ISSUER_NAME,
+        font_path=settings.CERTIFICATE_PDF_FONT or None,
+        bold_font_path=settings.CERTIFICATE_PDF_FONT_BOLD or None,
+    )
+    store_pdf(certificate=certificate, content=content)
+    certificate.refresh_from_db(fields=["pdf"])
+    return str(certificate.pdf.name)
+
+
 @transaction.atomic
 def store_pdf(*, certificate: Certificate, content: bytes) -> bool:
     """Save the rendered PDF to object storage once; False if another render got there first
@@ -86,7 +114,7 @@ def enqueue_missing_pdfs(*, older_than: timedelta, limit: int = 500) -> int:
     after commit can be lost (broker down at that moment, process killed before sending,
     Redis restarted without persistence). Rendering is idempotent, so a task that was only
     late does no harm. Returns how many were queued."""
-    ids = certificate_selectors.missing_pdf(issued_before=timezone.now() - older_than, limit=limit)
+    ids = selectors.missing_pdf(issued_before=timezone.now() - older_than, limit=limit)
     for certificate_id in ids:
         current_app.signature(RENDER_PDF_TASK).apply_async(args=(certificate_id,))
     return len(ids)

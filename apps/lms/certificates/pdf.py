@@ -27,7 +27,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from apps.lms.credentials import CertificateFacts
+from apps.lms.certificates.facts import CertificateFacts
 
 logger = logging.getLogger(__name__)
 _MONTHS = [

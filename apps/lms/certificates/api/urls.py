@@ -1,8 +1,9 @@
 from django.urls import path
 
-from apps.lms.api import certificate_views as views
+from apps.lms.certificates.api import views
 
-# Mounted at /api/v1/ (certificates are the public face of the lms context).
+# Mounted at /api/v1/ (certificates are the public face of the lms context). The JWKS and the
+# revocation list are the platform's (gigsy.credentials), served here where they always were.
 urlpatterns = [
     path("certificates", views.MyCertificatesView.as_view(), name="certificates-mine"),
     path(

@@ -1,4 +1,4 @@
-"""Public links the lms context prints on certificates and credentials."""
+"""Public links printed on certificates and in their credentials."""
 
 from __future__ import annotations
 
@@ -6,16 +6,9 @@ from django.conf import settings
 
 
 def verify_url(code: str) -> str:
+    """A certificate's public verification page, also its credential's `id`: never change it."""
     return f"{settings.PUBLIC_API_URL.rstrip('/')}/api/v1/certificates/verify/{code}"
 
 
 def course_url(slug: str) -> str:
     return f"{settings.PUBLIC_API_URL.rstrip('/')}/api/v1/lms/courses/{slug}"
-
-
-def jwks_url() -> str:
-    return f"{settings.PUBLIC_API_URL.rstrip('/')}/api/v1/certificates/jwks.json"
-
-
-def revocations_url() -> str:
-    return f"{settings.PUBLIC_API_URL.rstrip('/')}/api/v1/certificates/revocations"

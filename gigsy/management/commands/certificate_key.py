@@ -1,4 +1,4 @@
-"""Certificate signing keys, for rotation (docs/decisions/0011-certificates-and-open-badges.md).
+"""The platform's credential signing keys, for rotation (docs/decisions/0011).
 
     manage.py certificate_key generate [--alg EdDSA|RS256] [--one-line]
         A new private key as PEM on stdout (the next CERTIFICATE_SIGNING_KEY).
@@ -18,8 +18,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from apps.lms import signing
-from apps.lms.credentials import SIGNING_ALGORITHMS, generate_signing_key, private_pem, public_jwk
+from gigsy.credentials import issuer
+from gigsy.credentials.keys import SIGNING_ALGORITHMS, generate_signing_key, private_pem, public_jwk
 
 
 class Command(BaseCommand):
@@ -53,9 +53,9 @@ class Command(BaseCommand):
         if kid is not None and not kid.strip():
             raise CommandError("--kid must not be empty")
         if not kid or ("#" not in kid and ":" not in kid):
-            kid = signing.key_id(kid)
+            kid = issuer.key_id(kid)
         if not settings.CERTIFICATE_SIGNING_KEY:
             self.stderr.write(
                 "CERTIFICATE_SIGNING_KEY is not set: this is the development key under var/keys/."
             )
-        self.stdout.write(json.dumps(public_jwk(signing.signing_key(), kid)))
+        self.stdout.write(json.dumps(public_jwk(issuer.signing_key(), kid)))

@@ -1,39 +1,33 @@
-"""Certificates: mine, public verification, the PDF, the signed Open Badge, the public keys,
-the revocation list."""
+"""Certificates: mine, public verification, the PDF, the signed Open Badge; and the platform's
+public keys and revocation list (gigsy.credentials), at the URLs certificates gave them."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import Any, cast
 
-from django.conf import settings
 from django.http import FileResponse
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import permissions
 from rest_framework import serializers as drf
+from rest_framework.exceptions import NotAuthenticated
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from apps.lms import certificate_selectors, selectors, signing
-from apps.lms.api import serializers as s
-from apps.lms.credentials import (
-    RevokedCredential,
-    build_open_badge,
-    revocation_list,
-    sign_credential,
-    sign_revocation_list,
-)
-from apps.lms.facts import facts_of
-from apps.lms.links import course_url, jwks_url, revocations_url, verify_url
+from apps.lms.certificates import selectors
+from apps.lms.certificates.api import serializers as s
+from apps.lms.certificates.open_badge import signed_open_badge
 from apps.lms.models import Certificate
 from gigsy.api.errors import ConflictError, NotFoundError
 from gigsy.api.renderers import TextOrJSONRenderer
 from gigsy.api.representation import represent
+from gigsy.credentials import issuer
 
 _ERROR = OpenApiResponse(description="Error envelope: {error: {code, message, fields?}}")
 # Verifiers and caches may reuse the revocation list this long: a revocation reaches them
@@ -41,8 +35,16 @@ _ERROR = OpenApiResponse(description="Error envelope: {error: {code, message, fi
 REVOCATION_LIST_MAX_AGE = 300
 
 
-def _mine(certificate_id: int, user: Any) -> Certificate:
-    certificate = selectors.certificates_of(user=user).filter(pk=certificate_id).first()
+def _user_id(request: Request) -> int:
+    """The signed-in user's id (IsAuthenticated, the default, has already refused anonymous)."""
+    if request.user.pk is None:
+        raise NotAuthenticated()
+    return int(request.user.pk)
+
+
+def _mine(certificate_id: int, request: Request) -> Certificate:
+    mine = selectors.certificates_of(user_id=_user_id(request))
+    certificate = mine.filter(pk=certificate_id).first()
     if certificate is None:
         raise NotFoundError("No such certificate.")
     return certificate
@@ -51,7 +53,7 @@ def _mine(certificate_id: int, user: Any) -> Certificate:
 class MyCertificatesView(APIView):
     @extend_schema(responses={200: s.CertificateOutput(many=True)}, summary="My certificates")
     def get(self, request: Request) -> Response:
-        certificates = selectors.certificates_of(user=request.user).select_related("course")
+        certificates = selectors.certificates_of(user_id=_user_id(request)).select_related("course")
         return Response([represent(s.CertificateOutput, c) for c in certificates])
 
 
@@ -93,7 +95,7 @@ class CertificatePdfView(APIView):
         summary="Download my certificate as PDF",
     )
     def get(self, request: Request, certificate_id: int) -> FileResponse:
-        certificate = _mine(certificate_id, request.user)
+        certificate = _mine(certificate_id, request)
         if not certificate.pdf:
             raise ConflictError(
                 "The PDF is still being rendered; try again shortly.", code="pdf_not_ready"
@@ -106,7 +108,7 @@ class CertificatePdfView(APIView):
 
 
 class JwksView(APIView):
-    """Public: the key that signs certificates, for offline verification."""
+    """Public: the keys that sign the platform's credentials, for offline verification."""
 
     permission_classes = [permissions.AllowAny]
     authentication_classes: list[Any] = []
@@ -116,7 +118,7 @@ class JwksView(APIView):
         summary="Public keys that sign Open Badge credentials",
     )
     def get(self, request: Request) -> Response:
-        return Response(signing.jwks())
+        return Response(issuer.jwks())
 
 
 class OpenBadgeView(APIView):
@@ -125,19 +127,13 @@ class OpenBadgeView(APIView):
         summary="My certificate as a signed Open Badges 3.0 credential",
     )
     def get(self, request: Request, certificate_id: int) -> Response:
-        certificate = _mine(certificate_id, request.user)
+        certificate = _mine(certificate_id, request)
         if certificate.revoked_at is not None:
             raise ConflictError("This certificate was revoked.", code="revoked")
-        credential = build_open_badge(
-            facts_of(certificate),
-            issuer_url=settings.PUBLIC_API_URL,
-            issuer_name=settings.CERTIFICATE_ISSUER_NAME,
-            verify_url=verify_url(certificate.verify_code),
-            achievement_id=course_url(certificate.course.slug),
-            revocation_list_url=revocations_url(),
+        signed = signed_open_badge(certificate)
+        return Response(
+            {"credential": signed.credential, "jwt": signed.jwt, "jwks_url": issuer.jwks_url()}
         )
-        token = sign_credential(credential, signing.signing_key(), signing.key_id())
-        return Response({"credential": credential, "jwt": token, "jwks_url": jwks_url()})
 
 
 class JwtRenderer(TextOrJSONRenderer):
@@ -167,16 +163,21 @@ _REVOCATION_LIST = inline_serializer(
 
 
 class RevocationListView(APIView):
-    """Public: the revoked certificates as a 1EdTech Revocation List (OB 3.0 `credentialStatus`).
+    """Public: the platform's revoked credentials (every source registered with
+    gigsy.credentials.registry, certificates among them) as a 1EdTech Revocation List (OB 3.0
+    `credentialStatus`).
 
     JSON by default; `Accept: application/jwt` (or `?format=jwt`) returns the same list signed
-    with the certificate key (claims `iss`, `iat`, `exp`), verifiable with the JWKS, so a copy
+    with the platform's key (claims `iss`, `iat`, `exp`), verifiable with the JWKS, so a copy
     held by a cache or a verifier can be trusted until its `exp`.
     """
 
     permission_classes = [permissions.AllowAny]
     authentication_classes: list[Any] = []
-    renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, JwtRenderer]
+    renderer_classes = [
+        *cast(list[type[BaseRenderer]], api_settings.DEFAULT_RENDERER_CLASSES),
+        JwtRenderer,
+    ]
 
     @extend_schema(
         responses={
@@ -187,23 +188,16 @@ class RevocationListView(APIView):
             ),
             304: OpenApiResponse(description="Not modified (If-None-Match, JSON only)"),
         },
-        summary="Revoked certificates, as a 1EdTech Revocation List (public)",
+        summary="Revoked credentials, as a 1EdTech Revocation List (public)",
     )
     def get(self, request: Request) -> Any:
-        document = revocation_list(
-            list_url=revocations_url(),
-            issuer_url=settings.PUBLIC_API_URL,
-            revoked=[
-                RevokedCredential(credential_id=verify_url(code), revoked_at=revoked_at)
-                for code, revoked_at in certificate_selectors.revoked_certificates()
-            ],
-        )
+        document = issuer.platform_revocation_list()
         response = Response()
         patch_cache_control(response, public=True, max_age=REVOCATION_LIST_MAX_AGE)
         patch_vary_headers(response, ["Accept"])
         if request.accepted_renderer.format == JwtRenderer.format:
             # Signed per request (its iat/exp move), so no ETag: a 304 would keep a stale exp.
-            response.data = sign_revocation_list(document, signing.signing_key(), signing.key_id())
+            response.data = issuer.sign_with_platform_key(document)
             return response
         canonical = json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
         etag = f'"{hashlib.sha256(canonical).hexdigest()[:32]}"'
