@@ -106,7 +106,8 @@ class QuizAdmin(admin.ModelAdmin):
 class EnrollmentAdmin(admin.ModelAdmin):
     list_display = ("user", "course", "status", "cycle", "enrolled_at", "completed_at")
     list_filter = ("status",)
-    search_fields = ("user__email", "course__title")
+    # lms's own copy of the learner (models.Learner), not accounts' columns.
+    search_fields = ("learner__email", "learner__display_name", "course__title")
     raw_id_fields = ("user",)
     readonly_fields = ("enrolled_at", "completed_at", "cycle")
 

@@ -195,9 +195,39 @@ class EnrollmentStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
+class Learner(models.Model):
+    """lms's own copy of what it shows about a learner (the gradebook sorts and searches it, the
+    admin searches it): lms never reads accounts' columns through the user foreign key.
+    Written when someone enrolls and refreshed on `user.updated` (services/learners.py)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    display_name = models.CharField(max_length=80)
+    email = models.EmailField(max_length=254)
+    refreshed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = '"lms"."learner"'
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
 class Enrollment(models.Model):
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="enrollments")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # A join to lms's own copy of the learner on the same user_id column (no column of its own,
+    # no constraint): `learner__display_name` sorts and searches without touching accounts.
+    # Nullable, so a missing copy is a LEFT JOIN that still lists the enrollment.
+    learner = models.ForeignObject(
+        Learner,
+        from_fields=["user"],
+        to_fields=["user"],
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        null=True,
+    )
     status = models.CharField(
         max_length=16, choices=EnrollmentStatus.choices, default=EnrollmentStatus.ACTIVE
     )

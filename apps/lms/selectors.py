@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.postgres.search import SearchQuery
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
+from apps.accounts import public as accounts
 from apps.lms.models import (
     Certificate,
     Course,
@@ -89,9 +90,15 @@ def teaching(*, user: Any) -> QuerySet[Course]:
     )
 
 
-def instructors_of(*, course: Course) -> list[Any]:
-    links = CourseInstructor.objects.filter(course=course).select_related("user").order_by("pk")
-    return [link.user for link in links]
+def instructors_of(*, course: Course) -> list[accounts.UserSummary]:
+    """The course's instructors, first added first, as accounts' summaries."""
+    ids = list(
+        CourseInstructor.objects.filter(course=course)
+        .order_by("pk")
+        .values_list("user_id", flat=True)
+    )
+    found = accounts.get_users(ids)
+    return [found[pk] for pk in ids if pk in found]
 
 
 def banks_of(*, course: Course) -> QuerySet[QuestionBank]:
@@ -121,7 +128,10 @@ def bank_with_questions(*, bank_id: int) -> QuestionBank | None:
 def is_instructor(*, course: Course, user: Any) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
-    return bool(user.is_staff) or CourseInstructor.objects.filter(course=course, user=user).exists()
+    return (
+        accounts.is_operator(user)
+        or CourseInstructor.objects.filter(course=course, user=user).exists()
+    )
 
 
 def missing_prerequisites(*, course: Course, user: Any) -> list[Course]:

@@ -4,16 +4,21 @@ per-quiz summary, and a page that costs the same queries however many learners a
 from __future__ import annotations
 
 import csv
+import importlib
 import io
 from decimal import Decimal
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.paginator import Paginator
 from rest_framework.test import APIClient
 
+from apps.accounts import services
 from apps.lms import gradebook, selectors
-from apps.lms.models import Enrollment, Quiz
+from apps.lms.models import Enrollment, Learner, Quiz
 from apps.lms.services import authoring, learning, quiz_authoring, quizzes
+from gigsy.events import Event, registry
+from gigsy.events.models import OutboxEvent
 from tests.factories import UserFactory
 from tests.lms.conftest import answers, build_course, client_for
 
@@ -332,7 +337,106 @@ def test_a_page_costs_the_same_queries_whatever_its_size(
 
 def test_the_selector_reads_a_page_in_two_queries(built, django_assert_num_queries):
     _learners(built, 5, start=0)
-    with django_assert_num_queries(2):  # the count, then the page's rows
-        page = Paginator(gradebook.gradebook(course=built.course), 2).page(2)
+    with django_assert_num_queries(2) as captured:  # the count, then the page's rows
+        page = Paginator(gradebook.gradebook(course=built.course, search="learner"), 2).page(2)
         rows = list(page)
     assert [r.display_name for r in rows] == ["Learner 02", "Learner 03"]
+    # Sorted and searched on lms's own copy of the learners: no join into accounts.
+    assert not [q for q in captured.captured_queries if '"accounts"' in q["sql"]]
+
+
+# --- lms's copy of the learners (models.Learner) ------------------------------------------------
+def _deliver(event_type: str) -> None:
+    """Hand every `event_type` event in the outbox to lms's handler, as the consumer would."""
+    handler = registry.get("lms.refresh_learner")
+    assert handler.event_type == event_type
+    for row in OutboxEvent.objects.filter(event_type=event_type).order_by("id"):
+        handler.func(Event.from_json(bytes(row.payload)))
+
+
+def test_enrolling_copies_the_learner(built, learner):
+    learning.enroll(course=built.course, user=learner)
+    copy = Learner.objects.get(pk=learner.pk)
+    assert (copy.display_name, copy.email) == ("Lea Learner", "lea@example.com")
+
+
+def test_a_renamed_learner_shows_and_is_found_under_the_new_name(built, class_of_three, teacher):
+    services.update_profile(user=class_of_three["otto"], display_name="Aaron Otto")
+    assert _rows(teacher, _url(built), search="aaron") == []  # not yet delivered
+    _deliver("user.updated")
+
+    rows = _rows(teacher, _url(built))
+    assert [r["display_name"] for r in rows] == ["Aaron Otto", "Lea Learner", "Wanda Gone"]
+    assert [r["email"] for r in _rows(teacher, _url(built), search="aaron")] == ["otto@example.com"]
+
+
+def test_an_email_changed_by_an_operator_is_searchable(built, class_of_three, teacher):
+    otto = class_of_three["otto"]
+    otto.email = "otto.new@example.com"
+    otto.save(update_fields=["email"])
+    services.user_changed_by_operator(user=otto, changed_fields=["email"])
+    _deliver("user.updated")
+
+    assert [r["email"] for r in _rows(teacher, _url(built), search="otto.new")] == [
+        "otto.new@example.com"
+    ]
+
+
+def test_redelivered_or_late_events_leave_the_latest_data(built, learner):
+    learning.enroll(course=built.course, user=learner)
+    services.update_profile(user=learner, display_name="First")
+    services.update_profile(user=learner, display_name="Second")
+    _deliver("user.updated")  # both, in order
+    [first, _] = OutboxEvent.objects.filter(event_type="user.updated").order_by("id")
+    registry.get("lms.refresh_learner").func(Event.from_json(bytes(first.payload)))  # late copy
+
+    assert Learner.objects.get(pk=learner.pk).display_name == "Second"
+
+
+def test_an_event_about_a_deleted_user_is_harmless(built, learner):
+    learning.enroll(course=built.course, user=learner)
+    services.update_profile(user=learner, display_name="Gone Soon")
+    learner_id = learner.pk
+    learner.delete()
+    _deliver("user.updated")
+    assert not Learner.objects.filter(pk=learner_id).exists()
+
+
+def test_a_learner_lms_has_no_copy_of_is_named_from_accounts(
+    built, class_of_three, django_assert_num_queries
+):
+    Learner.objects.filter(pk=class_of_three["otto"].pk).delete()  # e.g. enrolled in the admin
+    with django_assert_num_queries(3):  # count, rows, then accounts for the one missing name
+        rows = list(Paginator(gradebook.gradebook(course=built.course), 10).page(1))
+    assert [r.display_name for r in rows] == ["Lea Learner", "Wanda Gone", "Otto"]
+    assert rows[2].email == "otto@example.com"
+    assert [r.email for r in gradebook.gradebook(course=built.course)][2] == "otto@example.com"
+
+
+def test_the_migration_copies_every_enrolled_learner(built, class_of_three, instructor):
+    backfill = importlib.import_module("apps.lms.migrations.0006_learner").copy_enrolled_users
+    Learner.objects.all().delete()
+
+    backfill(django_apps, None)
+    backfill(django_apps, None)  # and again: nothing doubles
+
+    copies = dict(Learner.objects.values_list("email", "display_name"))
+    assert copies == {
+        "lea@example.com": "Lea Learner",
+        "otto@example.com": "Otto",
+        "wanda@example.com": "Wanda Gone",
+    }  # enrolled users only: not the instructor
+
+
+@pytest.mark.parametrize(("search", "expected"), [("otto@", ["otto"]), ("wanda gone", ["wanda"])])
+def test_operators_search_enrollments_by_learner_in_the_admin(
+    client, built, class_of_three, search, expected
+):
+    operator = UserFactory(email="op@example.com", is_staff=True, is_superuser=True)
+    client.force_login(operator)
+
+    response = client.get("/admin/lms/enrollment/", {"q": search})
+
+    assert response.status_code == 200
+    found = {e.user_id for e in response.context["cl"].result_list}
+    assert found == {class_of_three[name].pk for name in expected}

@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
+from apps.accounts import public as accounts
 from apps.lms.models import (
     Course,
     CourseInstructor,
@@ -329,18 +328,13 @@ def _delete_files_on_commit(files: list[Any]) -> None:
 
 
 @transaction.atomic
-def add_instructor(*, course: Course, user: Any, email: str) -> Any:
+def add_instructor(*, course: Course, user: Any, email: str) -> accounts.UserSummary:
     """Make another instructor a co-instructor of the course (no-op if already one)."""
     require_editor(course=course, user=user)
-    colleague = (
-        get_user_model()
-        .objects.filter(email__iexact=email.strip(), is_active=True)
-        .filter(Q(role__in=AUTHOR_ROLES) | Q(is_staff=True))
-        .first()
-    )
-    if colleague is None:
+    colleague = accounts.find_active_user_by_email(email)
+    if colleague is None or not (colleague.is_operator or colleague.roles & set(AUTHOR_ROLES)):
         raise ValidationError({"email": ["No active instructor has this email."]})
-    CourseInstructor.objects.get_or_create(course=course, user=colleague)
+    CourseInstructor.objects.get_or_create(course=course, user_id=colleague.id)
     return colleague
 
 

@@ -24,6 +24,7 @@ from apps.lms.models import (
     Lesson,
     LessonCompletion,
 )
+from apps.lms.services.learners import record_learner
 from gigsy.api.errors import ConflictError, NotFoundError
 from gigsy.events import publish
 from gigsy.tasks import enqueue_after_commit
@@ -56,6 +57,7 @@ def enroll(*, course: Course, user: Any) -> tuple[Enrollment, bool]:
             enrollment = Enrollment.objects.create(course=course, user=user)
     except IntegrityError:  # a concurrent request enrolled first
         return Enrollment.objects.get(course=course, user=user), False
+    record_learner(user_id=user.pk)
     publish(
         "enrollment.created",
         {"enrollment_id": str(enrollment.pk), "user_id": str(user.pk), "course_id": str(course.pk)},

@@ -1,0 +1,46 @@
+"""lms's copy of its learners' display data (models.Learner), kept without reading accounts'
+tables: a row is written from `accounts.public` when someone enrolls and refreshed when
+accounts publishes `user.updated`.
+
+Both writes are one statement and safe to repeat. Enrolling only inserts a missing row: a row
+that exists is the handler's to refresh, so an enrollment racing a profile edit cannot put the
+old name back. The handler re-reads the user's current data (the event is the trigger; the
+email is not on the bus) and upserts, so a redelivered or out-of-order event still leaves the
+latest data, and an upsert waits for an enrollment's uncommitted insert instead of missing it.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from apps.accounts import public as accounts
+from apps.lms.models import Learner
+
+_COPIED = ("display_name", "email")
+
+
+def _row(user: accounts.UserSummary) -> Learner:
+    return Learner(user_id=user.id, display_name=user.display_name, email=user.email)
+
+
+@transaction.atomic
+def record_learner(*, user_id: int) -> None:
+    """Called in the enrollment's transaction: copy the learner unless lms already has them."""
+    user = accounts.get_user(user_id)
+    if user is not None:
+        Learner.objects.bulk_create([_row(user)], ignore_conflicts=True)
+
+
+@transaction.atomic
+def refresh_learner(*, user_id: int) -> None:
+    """The user's display data changed: copy the current values (a deleted user's row went
+    with them, by cascade)."""
+    user = accounts.get_user(user_id)
+    if user is None:
+        return
+    Learner.objects.bulk_create(
+        [_row(user)],
+        update_conflicts=True,
+        unique_fields=["user"],
+        update_fields=[*_COPIED, "refreshed_at"],
+    )
