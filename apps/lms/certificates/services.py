@@ -18,8 +18,9 @@ from apps.lms.certificates import selectors
 from apps.lms.certificates.facts import facts_of
 from apps.lms.certificates.links import verify_url
 from apps.lms.certificates.pdf import render_certificate_pdf
+from apps.lms.errors import LmsError
 from apps.lms.models import Certificate, Course
-from gigsy.api.errors import ConflictError
+from gigsy.errors import ConflictError
 from gigsy.events import publish
 from gigsy.tasks import enqueue_after_commit
 
@@ -68,7 +69,7 @@ def issue_certificate(*, user_id: int, course_id: int) -> tuple[Certificate, boo
 def revoke_certificate(*, certificate: Certificate, by: Any, reason: str) -> Certificate:
     certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
     if certificate.revoked_at is not None:
-        raise ConflictError("The certificate is already revoked.", code="already_revoked")
+        raise ConflictError("The certificate is already revoked.", code=LmsError.ALREADY_REVOKED)
     certificate.revoked_at = timezone.now()
     certificate.revoke_reason = reason[:300]
     certificate.save(update_fields=["revoked_at", "revoke_reason"])

@@ -23,13 +23,14 @@ from rest_framework.views import APIView
 from apps.lms.certificates import selectors
 from apps.lms.certificates.api import serializers as s
 from apps.lms.certificates.open_badge import signed_open_badge
+from apps.lms.errors import LmsError
 from apps.lms.models import Certificate
-from gigsy.api.errors import ConflictError, NotFoundError
 from gigsy.api.renderers import TextOrJSONRenderer
 from gigsy.api.representation import represent
+from gigsy.api.responses import error_responses
 from gigsy.credentials import issuer
+from gigsy.errors import ConflictError, NotFoundError
 
-_ERROR = OpenApiResponse(description="Error envelope: {error: {code, message, fields?}}")
 # Verifiers and caches may reuse the revocation list this long: a revocation reaches them
 # within five minutes.
 REVOCATION_LIST_MAX_AGE = 300
@@ -64,7 +65,7 @@ class VerifyCertificateView(APIView):
     authentication_classes: list[Any] = []
 
     @extend_schema(
-        responses={200: s.VerificationOutput, 404: _ERROR},
+        responses={200: s.VerificationOutput, **error_responses(404)},
         summary="Verify a certificate by its code (public)",
     )
     def get(self, request: Request, code: str) -> Response:
@@ -89,8 +90,7 @@ class CertificatePdfView(APIView):
     @extend_schema(
         responses={
             (200, "application/pdf"): OpenApiResponse(description="PDF"),
-            404: _ERROR,
-            409: _ERROR,
+            **error_responses(404, 409),
         },
         summary="Download my certificate as PDF",
     )
@@ -98,7 +98,7 @@ class CertificatePdfView(APIView):
         certificate = _mine(certificate_id, request)
         if not certificate.pdf:
             raise ConflictError(
-                "The PDF is still being rendered; try again shortly.", code="pdf_not_ready"
+                "The PDF is still being rendered; try again shortly.", code=LmsError.PDF_NOT_READY
             )
         return FileResponse(
             certificate.pdf.open("rb"),
@@ -123,13 +123,16 @@ class JwksView(APIView):
 
 class OpenBadgeView(APIView):
     @extend_schema(
-        responses={200: OpenApiResponse(description="{credential, jwt}"), 404: _ERROR, 409: _ERROR},
+        responses={
+            200: OpenApiResponse(description="{credential, jwt}"),
+            **error_responses(404, 409),
+        },
         summary="My certificate as a signed Open Badges 3.0 credential",
     )
     def get(self, request: Request, certificate_id: int) -> Response:
         certificate = _mine(certificate_id, request)
         if certificate.revoked_at is not None:
-            raise ConflictError("This certificate was revoked.", code="revoked")
+            raise ConflictError("This certificate was revoked.", code=LmsError.REVOKED)
         signed = signed_open_badge(certificate)
         return Response(
             {"credential": signed.credential, "jwt": signed.jwt, "jwks_url": issuer.jwks_url()}
