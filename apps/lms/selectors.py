@@ -10,7 +10,6 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from apps.accounts import public as accounts
 from apps.lms.models import (
-    Certificate,
     Course,
     CourseInstructor,
     CourseStatus,
@@ -214,11 +213,3 @@ def attempt_questions(*, attempt: QuizAttempt) -> list[Question]:
 def attempts_of(*, user: Any, quiz_id: int | None = None) -> QuerySet[QuizAttempt]:
     attempts = QuizAttempt.objects.filter(user=user).select_related("quiz")
     return attempts.filter(quiz_id=quiz_id) if quiz_id else attempts
-
-
-def certificate_by_code(*, code: str) -> Certificate | None:
-    return Certificate.objects.filter(verify_code=code).first()
-
-
-def certificates_of(*, user: Any) -> QuerySet[Certificate]:
-    return Certificate.objects.filter(user=user).order_by("-issued_at")
