@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from apps.lms.services.certificates import issue_certificate
+from apps.lms.certificates.services import issue_certificate
 from apps.lms.services.learners import refresh_learner
 from gigsy.events import Event, handler
 
