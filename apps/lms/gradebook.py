@@ -194,14 +194,14 @@ def _rows(page: Iterable[dict[str, Any]]) -> list[GradebookRow]:
     return [_row(values, found.get(values["user_id"])) for values in page]
 
 
-def _row(values: dict[str, Any], user: accounts.UserSummary | None) -> GradebookRow:
+def _row(values: dict[str, Any], summary: accounts.UserSummary | None) -> GradebookRow:
     lessons, quizzes = values["lessons_completed"], values["quizzes_passed"]
     totals = values["required_lessons"] + values["required_quizzes"]
     return GradebookRow(
         enrollment_id=values["pk"],
         learner_id=values["user_id"],
-        display_name=user.display_name if user else values["display_name"] or "",
-        email=user.email if user else values["email"] or "",
+        display_name=summary.display_name if summary else values["display_name"] or "",
+        email=summary.email if summary else values["email"] or "",
         status=values["status"],
         cycle=values["cycle"],
         enrolled_at=values["enrolled_at"],

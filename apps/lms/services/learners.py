@@ -19,27 +19,27 @@ from apps.lms.models import Learner
 _COPIED = ("display_name", "email")
 
 
-def _row(user: accounts.UserSummary) -> Learner:
-    return Learner(user_id=user.id, display_name=user.display_name, email=user.email)
+def _row(summary: accounts.UserSummary) -> Learner:
+    return Learner(user_id=summary.id, display_name=summary.display_name, email=summary.email)
 
 
 @transaction.atomic
 def record_learner(*, user_id: int) -> None:
     """Called in the enrollment's transaction: copy the learner unless lms already has them."""
-    user = accounts.get_user(user_id)
-    if user is not None:
-        Learner.objects.bulk_create([_row(user)], ignore_conflicts=True)
+    summary = accounts.get_user(user_id)
+    if summary is not None:
+        Learner.objects.bulk_create([_row(summary)], ignore_conflicts=True)
 
 
 @transaction.atomic
 def refresh_learner(*, user_id: int) -> None:
     """The user's display data changed: copy the current values (a deleted user's row went
     with them, by cascade)."""
-    user = accounts.get_user(user_id)
-    if user is None:
+    summary = accounts.get_user(user_id)
+    if summary is None:
         return
     Learner.objects.bulk_create(
-        [_row(user)],
+        [_row(summary)],
         update_conflicts=True,
         unique_fields=["user"],
         update_fields=[*_COPIED, "refreshed_at"],
