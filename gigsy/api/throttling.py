@@ -13,7 +13,7 @@ throttles: apps/accounts/api/throttling.py).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django_redis import get_redis_connection
@@ -21,13 +21,14 @@ from rest_framework import throttling
 
 
 class _CounterWindowMixin:
-    scope: str
+    scope: str | None
     rate: str | None
     num_requests: int
     duration: int
 
     def get_rate(self) -> str | None:
-        return settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].get(self.scope)
+        rates = cast(dict[str, str], settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"])
+        return rates.get(self.scope) if self.scope else None
 
     def allow_request(self, request: Any, view: Any) -> bool:
         if self.rate is None:

@@ -69,6 +69,7 @@ for _index, _jwk in enumerate(CERTIFICATE_RETIRED_JWKS):
             f"{_where} reuses the current CERTIFICATE_KEY_ID {CERTIFICATE_KEY_ID!r}; give the "
             "new signing key a new CERTIFICATE_KEY_ID."
         )
+    _public: PyJWK | None
     try:
         _public = PyJWK(_jwk)
     except PyJWTError:
