@@ -200,15 +200,16 @@ def free_port() -> int:
 
 
 def listening_relays() -> int:
-    """Other connections LISTENing for the outbox: running relays (needs django.setup())."""
+    """Other connections LISTENing for this database's outbox: running relays (needs
+    django.setup()). Relays of other databases (parallel test runs) never see its rows."""
     from django.db import connection
 
     from gigsy.events.publisher import NOTIFY_CHANNEL
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity"
-            " WHERE pid <> pg_backend_pid() AND query ILIKE %s",
+            "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid()"
+            " AND datname = current_database() AND query ILIKE %s",
             [f"LISTEN {NOTIFY_CHANNEL}%"],
         )
         (count,) = cursor.fetchone()

@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.utils.module_loading import autodiscover_modules
 
 
 class EventsConfig(AppConfig):
@@ -10,5 +9,7 @@ class EventsConfig(AppConfig):
     verbose_name = "Event bus"
 
     def ready(self) -> None:
-        # Every context declares its event handlers in `<app>/handlers.py`.
-        autodiscover_modules("handlers")
+        from gigsy.events.discovery import discover
+
+        # Every context's `events.py` (the types it produces), then its `handlers.py`.
+        discover()

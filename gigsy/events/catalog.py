@@ -1,5 +1,10 @@
 """The catalog of event types: the source of truth for what may be published.
 
+Each context declares the types it produces in its own `apps/<ctx>/events.py`, with
+`register(EventSpec(...))`; the events app imports every installed app's `events` module at
+start-up (before any `handlers` module, which may only consume declared types). A type is
+declared by its producer only: a consumer of a context that does not exist yet waits for it.
+
 Each type declares its producer, its consumers and a JSON Schema for `data`. Publishing an
 undeclared type or data that does not match raises at once, inside the producer's request,
 instead of breaking a consumer later. `manage.py events_docs` renders docs/events.md from here.
@@ -57,11 +62,11 @@ class EventSpec:
             raise InvalidEventDataError(f"{self.type} v{self.version}: {details}")
 
 
-# Reusable property schemas.
+# Property schemas shared by every context's specs.
 ID = {"type": "string", "minLength": 1}
 TEXT = {"type": "string"}
 TIMESTAMP = {"type": "string", "format": "date-time"}
-ROLE = {"type": "string", "enum": ["learner", "client", "mentor", "instructor"]}
+SKILLS = {"type": "array", "items": {"type": "string"}}
 
 _CATALOG: dict[str, EventSpec] = {}
 
@@ -84,135 +89,10 @@ def spec_for(event_type: str) -> EventSpec:
         return _CATALOG[event_type]
     except KeyError:
         raise UnknownEventTypeError(
-            f"event type {event_type!r} is not declared in gigsy/events/catalog.py"
+            f"event type {event_type!r} is not declared: its producer declares it in "
+            "apps/<producer>/events.py"
         ) from None
 
 
 def all_specs() -> list[EventSpec]:
     return sorted(_CATALOG.values(), key=lambda s: s.type)
-
-
-register(
-    EventSpec(
-        type="user.registered",
-        producer="accounts",
-        consumers=("careers", "gamification"),
-        description="A person created an account (any role). Not emitted for operators "
-        "created in the admin.",
-        properties={
-            "user_id": ID,
-            "role": ROLE,
-            "display_name": TEXT,
-            "timezone": TEXT,
-        },
-    )
-)
-
-register(
-    EventSpec(
-        type="user.updated",
-        producer="accounts",
-        consumers=("lms",),
-        description="A user's display data changed (display name, time zone, roles, active "
-        "flag): read models that show users refresh their copy.",
-        properties={
-            "user_id": ID,
-            "display_name": TEXT,
-            "timezone": TEXT,
-            "roles": {"type": "array", "items": ROLE},
-            "is_active": {"type": "boolean"},
-        },
-    )
-)
-
-SKILLS = {"type": "array", "items": {"type": "string"}}
-SCORE = {"type": "number", "minimum": 0, "maximum": 100}
-LEVEL = {"type": "string", "enum": ["beginner", "intermediate", "advanced"]}
-
-register(
-    EventSpec(
-        type="course.published",
-        producer="lms",
-        consumers=("search",),
-        description="An instructor published a course (or republished it after edits).",
-        properties={
-            "course_id": ID,
-            "slug": TEXT,
-            "title": TEXT,
-            "summary": TEXT,
-            "skills": SKILLS,
-            "level": LEVEL,
-        },
-    )
-)
-register(
-    EventSpec(
-        type="course.archived",
-        producer="lms",
-        consumers=("search",),
-        description="An instructor archived a course: it leaves the catalog and takes no new "
-        "learners (those enrolled keep access).",
-        properties={"course_id": ID, "slug": TEXT},
-    )
-)
-register(
-    EventSpec(
-        type="enrollment.created",
-        producer="lms",
-        consumers=("gamification",),
-        description="A learner enrolled in a course.",
-        properties={"enrollment_id": ID, "user_id": ID, "course_id": ID},
-    )
-)
-register(
-    EventSpec(
-        type="lesson.completed",
-        producer="lms",
-        consumers=("gamification",),
-        description="A learner completed a lesson (once per lesson and progress cycle).",
-        properties={"user_id": ID, "course_id": ID, "lesson_id": ID},
-    )
-)
-for _outcome in ("passed", "failed"):
-    register(
-        EventSpec(
-            type=f"quiz.{_outcome}",
-            producer="lms",
-            consumers=("careers", "gamification"),
-            description=f"A quiz attempt was graded and {_outcome}: submitted by the learner, "
-            "or settled with score 0 when its time limit passed unsubmitted.",
-            properties={
-                "user_id": ID,
-                "course_id": ID,
-                "quiz_id": ID,
-                "attempt_id": ID,
-                "score": SCORE,
-                "skills": SKILLS,
-            },
-        )
-    )
-register(
-    EventSpec(
-        type="course.completed",
-        producer="lms",
-        consumers=("lms", "careers", "gamification"),
-        description="Every required lesson is done and every required quiz passed.",
-        properties={"user_id": ID, "course_id": ID, "enrollment_id": ID, "skills": SKILLS},
-    )
-)
-for _change in ("issued", "revoked"):
-    register(
-        EventSpec(
-            type=f"certificate.{_change}",
-            producer="lms",
-            consumers=("careers", "gigs", "chat"),
-            description=f"A course certificate was {_change}.",
-            properties={
-                "certificate_id": ID,
-                "user_id": ID,
-                "course_id": ID,
-                "skills": SKILLS,
-                "verify_code": TEXT,
-            },
-        )
-    )

@@ -1,31 +1,33 @@
 """Durable JetStream pull consumers that run the registered handlers.
 
-One durable consumer per handler. A fetched batch is handled in one transaction when every
-handler succeeds (the fast path) and one event per transaction otherwise. Messages are acked
-only after their transaction commits; a failure is nak'ed with a growing delay, and after
-EVENTS_MAX_DELIVERIES deliveries the event is parked in the dead-letter table (and acked).
+One durable consumer per handler; a process runs the handlers of one group (`runners_for`).
+An empty pull (nothing pending) is idleness, not an error: it logs nothing. A fetched batch is
+handled in one transaction when every handler succeeds (the fast path) and one event per
+transaction otherwise. Messages are acked only after their transaction commits; a failure is
+nak'ed with a growing delay, and after EVENTS_MAX_DELIVERIES deliveries the event is parked in
+the dead-letter table (and acked).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import structlog
 from django.conf import settings
 from django.db import close_old_connections, connections
 from nats.aio.client import Client
 from nats.aio.msg import Msg
-from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-from gigsy.events import inbox
+from gigsy.events import inbox, registry
 from gigsy.events import nats as bus
 from gigsy.events.envelope import Event
 from gigsy.events.publisher import subject_for
-from gigsy.events.registry import Handler
+from gigsy.events.registry import DEFAULT_GROUP, Handler
 
 log = structlog.get_logger("gigsy.consumer")
 
@@ -43,11 +45,14 @@ class ConsumerRunner:
         nats_url: str | None = None,
         batch_size: int = 100,
         max_deliveries: int | None = None,
+        fetch_timeout: float = 1.0,
         after_commit: Callable[[list[Msg]], None] | None = None,
     ) -> None:
         self.handler = handler
         self.nats_url = nats_url or settings.NATS_URL
         self.batch_size = batch_size
+        # How long one pull waits for messages; the stop flag is checked between pulls.
+        self.fetch_timeout = fetch_timeout
         self.max_deliveries = max_deliveries or settings.EVENTS_MAX_DELIVERIES
         self.ack_wait = settings.EVENTS_ACK_WAIT_SECONDS
         self.stream = settings.EVENTS_STREAM
@@ -84,8 +89,13 @@ class ConsumerRunner:
                     backoff = 0.5
                     while not stop.is_set():
                         try:
-                            messages = await subscription.fetch(self.batch_size, timeout=1)
-                        except NatsTimeout:
+                            messages = await subscription.fetch(
+                                self.batch_size, timeout=self.fetch_timeout
+                            )
+                        except TimeoutError:
+                            # Nothing pending: not a failure. nats-py raises its own
+                            # TimeoutError or, near the deadline, asyncio's (the builtin one).
+                            self._check_connected()
                             continue
                         await self.process(messages)
                 except asyncio.CancelledError:
@@ -106,6 +116,11 @@ class ConsumerRunner:
             await asyncio.get_running_loop().run_in_executor(self._thread, connections.close_all)
             self._thread.shutdown(wait=True)
             log.info("consumer.stopped", consumer=self.handler.name)
+
+    def _check_connected(self) -> None:
+        """An empty pull while NATS is away is an outage, not idleness: reconnect loudly."""
+        if self._nc is None or not self._nc.is_connected:
+            raise ConnectionError("NATS connection lost while waiting for messages")
 
     async def _close_nats(self) -> None:
         if self._nc is not None and not self._nc.is_closed:
@@ -169,3 +184,20 @@ class ConsumerRunner:
             await message.nak(delay=retry_delay(message.metadata.num_delivered))
         else:
             await message.ack()
+
+
+def runners_for(
+    *, group: str = DEFAULT_GROUP, only: Sequence[str] = (), **options: Any
+) -> list[ConsumerRunner]:
+    """The consumers one process runs: the handlers named in `only` (any group), otherwise
+    every handler of `group`. Handlers of other groups are left to their own processes."""
+    handlers = [registry.get(name) for name in only] if only else registry.handlers_of_group(group)
+    return [ConsumerRunner(h, **options) for h in handlers]
+
+
+async def run_consumers(runners: Sequence[ConsumerRunner], stop: asyncio.Event) -> None:
+    """Run `runners` until `stop` is set (an empty group just waits for it)."""
+    if not runners:
+        await stop.wait()
+        return
+    await asyncio.gather(*(runner.run(stop) for runner in runners))
