@@ -23,6 +23,7 @@ from apps.lms.models import (
     Quiz,
     QuizAttempt,
 )
+from apps.lms.rules.progress import percent
 
 
 def catalog(
@@ -56,25 +57,18 @@ def course_with_syllabus(*, slug: str) -> Course | None:
     )
 
 
-def visible_course(*, slug: str, user: Any) -> Course | None:
-    """The course with its syllabus, if the user may see it (see `can_see`)."""
-    course = course_with_syllabus(slug=slug)
-    if course is None or not can_see(course=course, user=user):
-        return None
-    return course
+def course_by_slug(*, slug: str) -> Course | None:
+    return Course.objects.filter(slug=slug).first()
 
 
-def can_see(*, course: Course, user: Any) -> bool:
-    """Published courses for everyone; drafts for their instructors and operators; archived
-    ones for those too and for the learners who enrolled (closed to newcomers only)."""
-    if course.status == CourseStatus.PUBLISHED or is_instructor(course=course, user=user):
-        return True
-    return course.status == CourseStatus.ARCHIVED and _enrolled(course=course, user=user)
+def lesson_with_course(*, lesson_id: int) -> Lesson | None:
+    return Lesson.objects.select_related("module__course").filter(pk=lesson_id).first()
 
 
-def _enrolled(*, course: Course, user: Any) -> bool:
+def is_enrolled(*, course: Course, user: Any) -> bool:
+    """Enrolled now or in the past (completed included), not withdrawn."""
     return bool(getattr(user, "is_authenticated", False)) and (
-        Enrollment.objects.filter(course=course, user=user)
+        Enrollment.objects.filter(course=course, user_id=user.pk)
         .exclude(status=EnrollmentStatus.WITHDRAWN)
         .exists()
     )
@@ -121,15 +115,6 @@ def bank_with_questions(*, bank_id: int) -> QuestionBank | None:
             )
         )
         .first()
-    )
-
-
-def is_instructor(*, course: Course, user: Any) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return (
-        accounts.is_operator(user)
-        or CourseInstructor.objects.filter(course=course, user=user).exists()
     )
 
 
@@ -194,7 +179,7 @@ def progress(*, enrollment: Enrollment) -> Progress:
     achieved = len(set(required_lessons) & done) + len(set(required_quizzes) & passed)
     resume = next((lid for lid, _ in lessons if lid not in done), None)
     return Progress(
-        percent=100 if total == 0 else int(100 * achieved / total),
+        percent=percent(achieved=achieved, total=total),
         completed_lesson_ids=sorted(done),
         passed_quiz_ids=sorted(passed),
         required_lessons=len(required_lessons),

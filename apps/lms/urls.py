@@ -4,6 +4,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("lms/", include("apps.lms.api.urls")),
+    path("lms/", include("apps.lms.gradebook.api.urls")),
     # Certificates are the public face of learning: /api/v1/certificates...
     path("", include("apps.lms.certificates.api.urls")),
 ]

@@ -1,6 +1,15 @@
 """Pagination defaults: numbered pages for catalogs, cursors for feeds and chat history."""
 
-from rest_framework import pagination
+from collections.abc import Sequence
+from typing import Any
+
+from django.db.models import QuerySet
+from rest_framework import pagination, serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from gigsy.api.representation import represent
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -16,3 +25,16 @@ class CursorPagination(pagination.CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
     ordering = "-created_at"
+
+
+def paginated(
+    request: Request,
+    view: APIView,
+    items: Sequence[Any] | QuerySet[Any],
+    output: type[serializers.Serializer],  # type: ignore[type-arg]
+) -> Response:
+    """One page of `items` rendered with `output`, in the `{count, next, previous, results}`
+    envelope."""
+    paginator = PageNumberPagination()
+    page = paginator.paginate_queryset(items, request, view=view)  # type: ignore[arg-type]
+    return paginator.get_paginated_response([represent(output, item) for item in page or []])

@@ -35,7 +35,7 @@ _LOOKUP = re.compile(r"^[a-z_][a-z0-9_]*(__[a-z0-9_]+)+$")
 
 @dataclass(frozen=True)
 class Source:
-    path: str  # relative, with forward slashes: "apps/lms/gradebook.py"
+    path: str  # relative, with forward slashes: "apps/lms/gradebook/selectors.py"
     text: str
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -86,35 +87,72 @@ def test_the_checker_catches_each_kind_of_violation():
     assert not any(v.startswith("lms.course") for v in found)
 
 
+def _lint_imports(cwd: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "lint-imports"), *extra],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PYTHONPATH": str(cwd)},
+    )
+
+
 def test_import_linter_contracts_hold():
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / "lint-imports")],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = _lint_imports(ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Bounded contexts never import each other KEPT" in result.stdout
+    assert "Contracts: 6 kept, 0 broken." in result.stdout, result.stdout
 
 
-def test_import_linter_catches_a_cross_context_import(tmp_path):
-    """The contract can fail: a copy of the tree where lms imports gigs is rejected."""
-    import shutil
-
+@pytest.fixture
+def tree_copy(tmp_path: Path) -> Path:
+    """A copy of the code and the contracts, to break on purpose."""
     copy = tmp_path / "tree"
-    shutil.copytree(ROOT / "apps", copy / "apps", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(ROOT / "gigsy", copy / "gigsy", ignore=shutil.ignore_patterns("__pycache__"))
+    ignore = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(ROOT / "apps", copy / "apps", ignore=ignore)
+    shutil.copytree(ROOT / "gigsy", copy / "gigsy", ignore=ignore)
     shutil.copy(ROOT / "pyproject.toml", copy / "pyproject.toml")
-    (copy / "apps" / "lms" / "selectors.py").write_text("import apps.gigs.models  # noqa\n")
+    return copy
 
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / "lint-imports"), "--no-cache"],
-        cwd=copy,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={"PYTHONPATH": str(copy)},
-    )
+
+def _append(path: Path, line: str) -> None:
+    path.write_text(path.read_text() + f"\n{line}  # noqa\n")
+
+
+def test_import_linter_catches_a_cross_context_import(tree_copy: Path) -> None:
+    _append(tree_copy / "apps" / "lms" / "selectors.py", "import apps.gigs.models")
+    result = _lint_imports(tree_copy, "--no-cache")
     assert result.returncode != 0
-    assert "apps.lms" in result.stdout and "apps.gigs" in result.stdout
+    assert "apps.lms.selectors -> apps.gigs.models" in result.stdout, result.stdout
+
+
+def test_import_linter_allows_only_public_across_contexts(tree_copy: Path) -> None:
+    _append(tree_copy / "apps" / "lms" / "selectors.py", "import apps.accounts.selectors")
+    result = _lint_imports(tree_copy, "--no-cache")
+    assert result.returncode != 0
+    assert "apps.lms.selectors -> apps.accounts.selectors" in result.stdout, result.stdout
+
+
+def test_import_linter_catches_a_read_module_importing_services(tree_copy: Path) -> None:
+    _append(tree_copy / "apps" / "lms" / "selectors.py", "import apps.lms.services.learning")
+    result = _lint_imports(tree_copy, "--no-cache")
+    assert result.returncode != 0
+    assert "apps.lms.selectors -> apps.lms.services.learning" in result.stdout, result.stdout
+
+
+def test_import_linter_catches_a_module_in_no_layer(tree_copy: Path) -> None:
+    """`exhaustive = true`: a new module must be placed in a named layer."""
+    (tree_copy / "apps" / "lms" / "helpers.py").write_text("X = 1\n")
+    result = _lint_imports(tree_copy, "--no-cache")
+    assert result.returncode != 0
+    assert "apps.lms.helpers" in result.stdout, result.stdout
+
+
+def test_import_linter_catches_an_area_using_its_context_services(tree_copy: Path) -> None:
+    _append(
+        tree_copy / "apps" / "lms" / "certificates" / "selectors.py",
+        "import apps.lms.services.authoring",
+    )
+    result = _lint_imports(tree_copy, "--no-cache")
+    assert result.returncode != 0
+    assert "apps.lms.certificates.selectors -> apps.lms.services.authoring" in result.stdout

@@ -14,7 +14,8 @@ from django.core.paginator import Paginator
 from rest_framework.test import APIClient
 
 from apps.accounts import services
-from apps.lms import gradebook, selectors
+from apps.lms import selectors
+from apps.lms.gradebook import selectors as gradebook
 from apps.lms.models import Enrollment, Learner, Quiz
 from apps.lms.services import authoring, learning, quiz_authoring, quizzes
 from gigsy.events import Event, registry

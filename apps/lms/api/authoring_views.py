@@ -17,23 +17,20 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.lms import selectors
+from apps.lms import policies, selectors
 from apps.lms.api import serializers as s
-from apps.lms.api.common import (
-    ERROR,
-    course_or_404,
-    lesson_or_404,
-    paginated,
-    parse,
-    syllabus_or_404,
-    taught_course,
-)
 from apps.lms.models import Module, Question, QuestionBank, Quiz
 from apps.lms.services import authoring, quiz_authoring
-from gigsy.api.errors import ForbiddenError, NotFoundError
+from gigsy.api.errors import NotFoundError
+from gigsy.api.inputs import parse
+from gigsy.api.pagination import paginated
 from gigsy.api.representation import represent
+from gigsy.api.responses import error_responses
 
-_NO_CONTENT = {204: None, 403: ERROR, 404: ERROR, 409: ERROR}
+_NO_CONTENT = {
+    204: None,
+    **error_responses(403, 404, 409),
+}
 
 
 class TeachingView(APIView):
@@ -47,14 +44,16 @@ class TeachingView(APIView):
 
 def _transition(request: Request, slug: str, service: Any) -> Response:
     """Move a course to another state through `service`, answer with the course."""
-    service(course=course_or_404(slug, request.user), user=request.user)
-    return Response(represent(s.CourseDetailOutput, syllabus_or_404(slug, request.user)))
+    service(course=policies.visible_course(slug=slug, user=request.user), user=request.user)
+    return Response(
+        represent(s.CourseDetailOutput, policies.visible_syllabus(slug=slug, user=request.user))
+    )
 
 
 class CoursePublishView(APIView):
     @extend_schema(
         request=None,
-        responses={200: s.CourseDetailOutput, 403: ERROR, 404: ERROR, 409: ERROR},
+        responses={200: s.CourseDetailOutput, **error_responses(403, 404, 409)},
         summary="Publish a course",
     )
     def post(self, request: Request, slug: str) -> Response:
@@ -64,7 +63,7 @@ class CoursePublishView(APIView):
 class CourseArchiveView(APIView):
     @extend_schema(
         request=None,
-        responses={200: s.CourseDetailOutput, 403: ERROR, 404: ERROR, 409: ERROR},
+        responses={200: s.CourseDetailOutput, **error_responses(403, 404, 409)},
         summary="Archive a published course (leaves the catalog; enrolled learners keep access)",
     )
     def post(self, request: Request, slug: str) -> Response:
@@ -73,23 +72,23 @@ class CourseArchiveView(APIView):
 
 class InstructorListView(APIView):
     @extend_schema(
-        responses={200: s.InstructorOutput(many=True), 403: ERROR, 404: ERROR},
+        responses={200: s.InstructorOutput(many=True), **error_responses(403, 404)},
         summary="The course's instructors",
     )
     def get(self, request: Request, slug: str) -> Response:
-        course = taught_course(slug, request.user)
+        course = policies.taught_course(slug=slug, user=request.user)
         return Response(
             [represent(s.InstructorOutput, u) for u in selectors.instructors_of(course=course)]
         )
 
     @extend_schema(
         request=s.InstructorInput,
-        responses={201: s.InstructorOutput, 400: ERROR, 403: ERROR, 404: ERROR},
+        responses={201: s.InstructorOutput, **error_responses(400, 403, 404)},
         summary="Add a co-instructor (an instructor's account, by email)",
     )
     def post(self, request: Request, slug: str) -> Response:
         colleague = authoring.add_instructor(
-            course=course_or_404(slug, request.user),
+            course=policies.visible_course(slug=slug, user=request.user),
             user=request.user,
             **parse(s.InstructorInput, request),
         )
@@ -104,7 +103,9 @@ class InstructorView(APIView):
     )
     def delete(self, request: Request, slug: str, user_id: int) -> Response:
         authoring.remove_instructor(
-            course=course_or_404(slug, request.user), user=request.user, instructor_id=user_id
+            course=policies.visible_course(slug=slug, user=request.user),
+            user=request.user,
+            instructor_id=user_id,
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -116,7 +117,7 @@ def _module(module_id: int) -> Module:
 class ModuleView(APIView):
     @extend_schema(
         request=s.ModuleUpdateInput,
-        responses={200: s.ModuleOutlineOutput, 400: ERROR, 403: ERROR, 404: ERROR},
+        responses={200: s.ModuleOutlineOutput, **error_responses(400, 403, 404)},
         summary="Rename or move a module",
     )
     def patch(self, request: Request, module_id: int) -> Response:
@@ -137,21 +138,21 @@ class ModuleView(APIView):
 
 class BankListView(APIView):
     @extend_schema(
-        responses={200: s.BankOutput(many=True), 403: ERROR, 404: ERROR},
+        responses={200: s.BankOutput(many=True), **error_responses(403, 404)},
         summary="The course's question banks (its instructors)",
     )
     def get(self, request: Request, slug: str) -> Response:
-        course = taught_course(slug, request.user)
+        course = policies.taught_course(slug=slug, user=request.user)
         return paginated(request, self, selectors.banks_of(course=course), s.BankOutput)
 
     @extend_schema(
         request=s.BankInput,
-        responses={201: s.BankOutput, 400: ERROR, 403: ERROR, 404: ERROR},
+        responses={201: s.BankOutput, **error_responses(400, 403, 404)},
         summary="Create a question bank",
     )
     def post(self, request: Request, slug: str) -> Response:
         bank = quiz_authoring.create_bank(
-            course=course_or_404(slug, request.user),
+            course=policies.visible_course(slug=slug, user=request.user),
             user=request.user,
             **parse(s.BankInput, request),
         )
@@ -167,20 +168,20 @@ def _bank(bank_id: int) -> QuestionBank:
 
 class BankView(APIView):
     @extend_schema(
-        responses={200: s.BankDetailOutput, 403: ERROR, 404: ERROR},
+        responses={200: s.BankDetailOutput, **error_responses(403, 404)},
         summary="A bank with its questions and answers (the course's instructors)",
     )
     def get(self, request: Request, bank_id: int) -> Response:
         bank = selectors.bank_with_questions(bank_id=bank_id)
         if bank is None:
             raise NotFoundError("No such question bank.")
-        if not selectors.is_instructor(course=bank.course, user=request.user):
-            raise ForbiddenError("Only the course's instructors see its question banks.")
+        # Banks hold the answers: the course's instructors only (404 if the course is hidden).
+        policies.require_editor(course=bank.course, user=request.user)
         return Response(represent(s.BankDetailOutput, bank))
 
     @extend_schema(
         request=s.BankInput,
-        responses={200: s.BankOutput, 400: ERROR, 403: ERROR, 404: ERROR},
+        responses={200: s.BankOutput, **error_responses(400, 403, 404)},
         summary="Rename a question bank",
     )
     def patch(self, request: Request, bank_id: int) -> Response:
@@ -206,7 +207,7 @@ def _question(question_id: int) -> Question:
 class QuestionView(APIView):
     @extend_schema(
         request=s.QuestionUpdateInput,
-        responses={200: s.QuestionReviewOutput, 400: ERROR, 403: ERROR, 404: ERROR},
+        responses={200: s.QuestionReviewOutput, **error_responses(400, 403, 404)},
         summary="Edit a question (applies to open and future attempts)",
     )
     def patch(self, request: Request, question_id: int) -> Response:
@@ -234,7 +235,7 @@ def _quiz(quiz_id: int) -> Quiz:
 class QuizView(APIView):
     @extend_schema(
         request=s.QuizUpdateInput,
-        responses={200: s.QuizOutlineOutput, 400: ERROR, 403: ERROR, 404: ERROR},
+        responses={200: s.QuizOutlineOutput, **error_responses(400, 403, 404)},
         summary="Edit a quiz (applies to attempts started afterwards)",
     )
     def patch(self, request: Request, quiz_id: int) -> Response:
@@ -254,12 +255,12 @@ class QuizView(APIView):
 class ModuleCreateView(APIView):
     @extend_schema(
         request=s.ModuleInput,
-        responses={201: s.ModuleOutlineOutput, 403: ERROR},
+        responses={201: s.ModuleOutlineOutput, **error_responses(403)},
         summary="Add a module",
     )
     def post(self, request: Request, slug: str) -> Response:
         module = authoring.add_module(
-            course=course_or_404(slug, request.user),
+            course=policies.visible_course(slug=slug, user=request.user),
             user=request.user,
             **parse(s.ModuleInput, request),
         )
@@ -269,7 +270,7 @@ class ModuleCreateView(APIView):
 class LessonCreateView(APIView):
     @extend_schema(
         request=s.LessonInput,
-        responses={201: s.LessonOutput, 403: ERROR},
+        responses={201: s.LessonOutput, **error_responses(403)},
         summary="Add a lesson to a module",
     )
     def post(self, request: Request, module_id: int) -> Response:
@@ -285,14 +286,15 @@ class LessonMediaView(APIView):
 
     @extend_schema(
         request={"multipart/form-data": s.MediaInput},
-        responses={200: s.LessonOutput, 400: ERROR, 403: ERROR, 413: ERROR},
+        responses={200: s.LessonOutput, **error_responses(400, 403, 404, 413)},
         summary="Upload a lesson's video or file (multipart, field `file`)",
     )
     def put(self, request: Request, lesson_id: int) -> Response:
+        lesson = policies.visible_lesson(lesson_id=lesson_id, user=request.user)
+        # Refuse outsiders before reading a possibly large upload.
+        policies.require_editor(course=lesson.module.course, user=request.user)
         lesson = authoring.attach_lesson_media(
-            lesson=lesson_or_404(lesson_id, request.user),
-            user=request.user,
-            upload=parse(s.MediaInput, request)["file"],
+            lesson=lesson, user=request.user, upload=parse(s.MediaInput, request)["file"]
         )
         return Response(represent(s.LessonOutput, lesson))
 
@@ -300,7 +302,7 @@ class LessonMediaView(APIView):
 class QuestionCreateView(APIView):
     @extend_schema(
         request=s.QuestionInput,
-        responses={201: s.QuestionReviewOutput, 400: ERROR, 403: ERROR},
+        responses={201: s.QuestionReviewOutput, **error_responses(400, 403)},
         summary="Add a question to a bank",
     )
     def post(self, request: Request, bank_id: int) -> Response:
@@ -314,12 +316,12 @@ class QuestionCreateView(APIView):
 class QuizCreateView(APIView):
     @extend_schema(
         request=s.QuizInput,
-        responses={201: s.QuizOutlineOutput, 400: ERROR},
+        responses={201: s.QuizOutlineOutput, **error_responses(400)},
         summary="Create a quiz drawing from a bank",
     )
     def post(self, request: Request, slug: str) -> Response:
         quiz = quiz_authoring.create_quiz(
-            course=course_or_404(slug, request.user),
+            course=policies.visible_course(slug=slug, user=request.user),
             user=request.user,
             **parse(s.QuizInput, request),
         )

@@ -1,7 +1,6 @@
 from django.urls import path
 
 from apps.lms.api import authoring_views as authoring
-from apps.lms.api import gradebook_views as gradebook
 from apps.lms.api import views
 
 urlpatterns = [
@@ -33,6 +32,4 @@ urlpatterns = [
     path("banks/<int:bank_id>/questions", authoring.QuestionCreateView.as_view()),
     path("questions/<int:question_id>", authoring.QuestionView.as_view(), name="lms-question"),
     path("quizzes/<int:quiz_id>", authoring.QuizView.as_view(), name="lms-quiz"),
-    path("courses/<slug:slug>/gradebook", gradebook.GradebookView.as_view()),
-    path("courses/<slug:slug>/gradebook/quizzes", gradebook.GradebookQuizzesView.as_view()),
 ]

@@ -16,20 +16,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.lms import catalog_cache, selectors
+from apps.lms import catalog_cache, policies, selectors
 from apps.lms.api import serializers as s
-from apps.lms.api.common import (
-    ERROR,
-    course_or_404,
-    lesson_or_404,
-    paginated,
-    parse,
-    syllabus_or_404,
-)
 from apps.lms.models import Question, Quiz, QuizAttempt
 from apps.lms.services import authoring, learning, quizzes
 from gigsy.api.errors import ForbiddenError, NotFoundError
+from gigsy.api.inputs import parse
+from gigsy.api.pagination import paginated
 from gigsy.api.representation import represent
+from gigsy.api.responses import error_responses
 
 
 # --- catalog and authoring ---------------------------------------------------------------------
@@ -66,13 +61,15 @@ class CourseListView(APIView):
 
     @extend_schema(
         request=s.CourseInput,
-        responses={201: s.CourseDetailOutput, 400: ERROR, 403: ERROR, 409: ERROR},
+        responses={201: s.CourseDetailOutput, **error_responses(400, 403, 409)},
         summary="Create a course (instructors)",
     )
     def post(self, request: Request) -> Response:
         course = authoring.create_course(author=request.user, **parse(s.CourseInput, request))
         return Response(
-            represent(s.CourseDetailOutput, syllabus_or_404(course.slug, request.user)),
+            represent(
+                s.CourseDetailOutput, policies.visible_syllabus(slug=course.slug, user=request.user)
+            ),
             status=status.HTTP_201_CREATED,
         )
 
@@ -84,42 +81,49 @@ class CourseDetailView(APIView):
         )
 
     @extend_schema(
-        responses={200: s.CourseDetailOutput, 404: ERROR}, summary="A course with its syllabus"
+        responses={200: s.CourseDetailOutput, **error_responses(404)},
+        summary="A course with its syllabus",
     )
     def get(self, request: Request, slug: str) -> Response:
-        return Response(represent(s.CourseDetailOutput, syllabus_or_404(slug, request.user)))
+        return Response(
+            represent(s.CourseDetailOutput, policies.visible_syllabus(slug=slug, user=request.user))
+        )
 
     @extend_schema(
         request=s.CourseUpdateInput,
-        responses={200: s.CourseDetailOutput, 400: ERROR, 403: ERROR, 404: ERROR},
+        responses={200: s.CourseDetailOutput, **error_responses(400, 403, 404)},
         summary="Edit a course (its instructors)",
     )
     def patch(self, request: Request, slug: str) -> Response:
-        course = course_or_404(slug, request.user)
+        course = policies.visible_course(slug=slug, user=request.user)
         authoring.update_course(
             course=course, user=request.user, **parse(s.CourseUpdateInput, request)
         )
-        return Response(represent(s.CourseDetailOutput, syllabus_or_404(slug, request.user)))
+        return Response(
+            represent(s.CourseDetailOutput, policies.visible_syllabus(slug=slug, user=request.user))
+        )
 
     @extend_schema(
         request=None,
-        responses={204: None, 403: ERROR, 404: ERROR, 409: ERROR},
+        responses={204: None, **error_responses(403, 404, 409)},
         summary="Delete a draft course (a published one is archived instead)",
     )
     def delete(self, request: Request, slug: str) -> Response:
-        authoring.delete_course(course=course_or_404(slug, request.user), user=request.user)
+        authoring.delete_course(
+            course=policies.visible_course(slug=slug, user=request.user), user=request.user
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class LessonView(APIView):
     @extend_schema(
-        responses={200: s.LessonOutput, 403: ERROR, 404: ERROR},
+        responses={200: s.LessonOutput, **error_responses(403, 404)},
         summary="A lesson's content (enrolled learners and instructors)",
     )
     def get(self, request: Request, lesson_id: int) -> Response:
-        lesson = lesson_or_404(lesson_id, request.user)
+        lesson = policies.visible_lesson(lesson_id=lesson_id, user=request.user)
         course = lesson.module.course
-        if not selectors.is_instructor(course=course, user=request.user):
+        if not policies.teaches(course=course, user=request.user):
             enrollment = selectors.enrollment_of(course=course, user=request.user)
             if enrollment is None or enrollment.status == "withdrawn":
                 raise ForbiddenError("Enroll in the course to open its lessons.")
@@ -127,12 +131,12 @@ class LessonView(APIView):
 
     @extend_schema(
         request=s.LessonUpdateInput,
-        responses={200: s.LessonOutput, 403: ERROR},
+        responses={200: s.LessonOutput, **error_responses(403)},
         summary="Edit a lesson",
     )
     def patch(self, request: Request, lesson_id: int) -> Response:
         lesson = authoring.update_lesson(
-            lesson=lesson_or_404(lesson_id, request.user),
+            lesson=policies.visible_lesson(lesson_id=lesson_id, user=request.user),
             user=request.user,
             **parse(s.LessonUpdateInput, request),
         )
@@ -140,11 +144,14 @@ class LessonView(APIView):
 
     @extend_schema(
         request=None,
-        responses={204: None, 403: ERROR, 404: ERROR, 409: ERROR},
+        responses={204: None, **error_responses(403, 404, 409)},
         summary="Delete a lesson no learner has completed",
     )
     def delete(self, request: Request, lesson_id: int) -> Response:
-        authoring.delete_lesson(lesson=lesson_or_404(lesson_id, request.user), user=request.user)
+        authoring.delete_lesson(
+            lesson=policies.visible_lesson(lesson_id=lesson_id, user=request.user),
+            user=request.user,
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -152,12 +159,12 @@ class LessonView(APIView):
 class EnrollView(APIView):
     @extend_schema(
         request=None,
-        responses={201: s.EnrollmentOutput, 200: s.EnrollmentOutput, 404: ERROR, 409: ERROR},
+        responses={201: s.EnrollmentOutput, 200: s.EnrollmentOutput, **error_responses(404, 409)},
         summary="Enroll in a course (again: no-op)",
     )
     def post(self, request: Request, slug: str) -> Response:
         enrollment, created = learning.enroll(
-            course=course_or_404(slug, request.user), user=request.user
+            course=policies.visible_course(slug=slug, user=request.user), user=request.user
         )
         return Response(
             represent(s.EnrollmentOutput, enrollment),
@@ -165,10 +172,14 @@ class EnrollView(APIView):
         )
 
     @extend_schema(
-        request=None, responses={200: s.EnrollmentOutput, 409: ERROR}, summary="Leave a course"
+        request=None,
+        responses={200: s.EnrollmentOutput, **error_responses(409)},
+        summary="Leave a course",
     )
     def delete(self, request: Request, slug: str) -> Response:
-        enrollment = learning.unenroll(course=course_or_404(slug, request.user), user=request.user)
+        enrollment = learning.unenroll(
+            course=policies.visible_course(slug=slug, user=request.user), user=request.user
+        )
         return Response(represent(s.EnrollmentOutput, enrollment))
 
 
@@ -181,10 +192,12 @@ class MyEnrollmentsView(APIView):
 
 
 class ProgressView(APIView):
-    @extend_schema(responses={200: s.ProgressOutput, 404: ERROR}, summary="My progress in a course")
+    @extend_schema(
+        responses={200: s.ProgressOutput, **error_responses(404)}, summary="My progress in a course"
+    )
     def get(self, request: Request, slug: str) -> Response:
         enrollment = selectors.enrollment_of(
-            course=course_or_404(slug, request.user), user=request.user
+            course=policies.visible_course(slug=slug, user=request.user), user=request.user
         )
         if enrollment is None:
             raise NotFoundError("You are not enrolled in this course.")
@@ -194,12 +207,12 @@ class ProgressView(APIView):
 class ResetProgressView(APIView):
     @extend_schema(
         request=None,
-        responses={200: s.EnrollmentOutput, 409: ERROR},
+        responses={200: s.EnrollmentOutput, **error_responses(409)},
         summary="Reset my progress to retake the course",
     )
     def post(self, request: Request, slug: str) -> Response:
         enrollment = learning.reset_progress(
-            course=course_or_404(slug, request.user), user=request.user
+            course=policies.visible_course(slug=slug, user=request.user), user=request.user
         )
         return Response(represent(s.EnrollmentOutput, enrollment))
 
@@ -207,12 +220,13 @@ class ResetProgressView(APIView):
 class LessonCompleteView(APIView):
     @extend_schema(
         request=None,
-        responses={200: s.ProgressOutput, 404: ERROR, 409: ERROR},
+        responses={200: s.ProgressOutput, **error_responses(404, 409)},
         summary="Mark a lesson completed (idempotent)",
     )
     def post(self, request: Request, lesson_id: int) -> Response:
         progress = learning.complete_lesson(
-            lesson=lesson_or_404(lesson_id, request.user), user=request.user
+            lesson=policies.visible_lesson(lesson_id=lesson_id, user=request.user),
+            user=request.user,
         )
         return Response(represent(s.ProgressOutput, progress))
 
@@ -241,7 +255,7 @@ def _attempt_body(
 class AttemptStartView(APIView):
     @extend_schema(
         request=None,
-        responses={201: s.AttemptOutput, 409: ERROR},
+        responses={201: s.AttemptOutput, **error_responses(409)},
         summary="Start (or resume) an attempt; questions come without answers",
     )
     def post(self, request: Request, quiz_id: int) -> Response:
@@ -263,7 +277,7 @@ def _my_attempt(attempt_id: int, user: Any) -> QuizAttempt:
 
 class AttemptView(APIView):
     @extend_schema(
-        responses={200: s.AttemptOutput, 404: ERROR},
+        responses={200: s.AttemptOutput, **error_responses(404)},
         summary="An attempt: questions while open, the full review once submitted",
     )
     def get(self, request: Request, attempt_id: int) -> Response:
@@ -274,7 +288,7 @@ class AttemptView(APIView):
 class AttemptSubmitView(APIView):
     @extend_schema(
         request=s.SubmitInput,
-        responses={200: s.AttemptOutput, 400: ERROR, 404: ERROR, 409: ERROR},
+        responses={200: s.AttemptOutput, **error_responses(400, 404, 409)},
         summary="Submit answers: {answers: {question_id: answer}}",
     )
     def post(self, request: Request, attempt_id: int) -> Response:

@@ -20,8 +20,8 @@ from apps.lms.models import (
     LessonKind,
     Module,
 )
+from apps.lms.policies import AUTHOR_ROLES, require_author, require_editor
 from apps.lms.services.learning import schedule_reevaluation
-from apps.lms.services.permissions import AUTHOR_ROLES, require_author, require_editor
 from gigsy.api.errors import ConflictError, NotFoundError
 from gigsy.events import publish
 

@@ -9,8 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.lms.models import Course, Module, Question, QuestionBank, QuestionKind, Quiz
+from apps.lms.policies import require_editor
 from apps.lms.services.learning import schedule_reevaluation
-from apps.lms.services.permissions import require_editor
 from gigsy.api.errors import ConflictError
 
 

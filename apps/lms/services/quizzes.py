@@ -20,7 +20,6 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from apps.lms.grading import AnswerShapeError, check_shape, points_for
 from apps.lms.models import (
     CourseStatus,
     Enrollment,
@@ -29,6 +28,7 @@ from apps.lms.models import (
     Quiz,
     QuizAttempt,
 )
+from apps.lms.rules.grading import AnswerShapeError, check_shape, points_for
 from apps.lms.services.learning import complete_if_done
 from gigsy.api.errors import ConflictError, NotFoundError
 from gigsy.events import publish

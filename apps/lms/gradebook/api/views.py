@@ -1,8 +1,8 @@
 """Instructor gradebook: who is enrolled in a course and how far each learner got.
 
 For the course's instructors and operators only (403 for anyone else who can see the course;
-drafts and unknown slugs are 404 as everywhere). The rows come from apps/lms/gradebook.py: a
-page costs the same number of queries whatever its size and the number of quizzes.
+drafts and unknown slugs are 404 as everywhere). The rows come from the area's selectors: a page
+costs the same number of queries whatever its size and the number of quizzes.
 
 `?format=csv` or `Accept: text/csv` exports every row matching the filters (no pagination) as
 a CSV attachment with the same columns, one "best score" column per quiz.
@@ -26,12 +26,14 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from apps.lms import gradebook
-from apps.lms.api import gradebook_serializers as gs
-from apps.lms.api.common import ERROR, paginated, taught_course
+from apps.lms import policies
+from apps.lms.gradebook import selectors as gradebook
+from apps.lms.gradebook.api import serializers as gs
 from apps.lms.models import EnrollmentStatus
+from gigsy.api.pagination import paginated
 from gigsy.api.renderers import TextOrJSONRenderer
 from gigsy.api.representation import represent
+from gigsy.api.responses import error_responses
 
 # Every figure of a row; the best scores follow, one column per quiz.
 CSV_COLUMNS = [f.name for f in fields(gradebook.GradebookRow) if f.name != "best_scores"]
@@ -74,14 +76,12 @@ class GradebookView(APIView):
                 response=OpenApiTypes.STR,
                 description="Every matching row as a CSV attachment, a best-score column per quiz.",
             ),
-            400: ERROR,
-            403: ERROR,
-            404: ERROR,
+            **error_responses(400, 403, 404),
         },
         summary="The course's gradebook: every enrollment with its progress (its instructors)",
     )
     def get(self, request: Request, slug: str) -> Response:
-        course = taught_course(slug, request.user)
+        course = policies.taught_course(slug=slug, user=request.user)
         search = (request.query_params.get("search") or "").strip()[:200] or None
         rows = gradebook.gradebook(course=course, status=_status(request), search=search)
         if request.accepted_renderer.format == CsvRenderer.format:
@@ -95,11 +95,11 @@ class GradebookView(APIView):
 
 class GradebookQuizzesView(APIView):
     @extend_schema(
-        responses={200: gs.QuizSummaryOutput(many=True), 403: ERROR, 404: ERROR},
+        responses={200: gs.QuizSummaryOutput(many=True), **error_responses(403, 404)},
         summary="Per quiz: attempts, learners who passed, average and best score (instructors)",
     )
     def get(self, request: Request, slug: str) -> Response:
-        course = taught_course(slug, request.user)
+        course = policies.taught_course(slug=slug, user=request.user)
         return Response(
             [represent(gs.QuizSummaryOutput, q) for q in gradebook.quiz_summary(course=course)]
         )

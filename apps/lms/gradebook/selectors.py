@@ -39,6 +39,7 @@ from django.db.models.functions import Greatest
 
 from apps.accounts import public as accounts
 from apps.lms.models import Course, Enrollment, Lesson, LessonCompletion, Quiz, QuizAttempt
+from apps.lms.rules.progress import percent
 
 
 @dataclass(frozen=True)
@@ -58,11 +59,6 @@ class GradebookRow:
     percent: int
     best_scores: dict[int, Decimal | None]  # every quiz of the course; None: never submitted
     last_activity_at: datetime | None
-
-
-def percent(*, achieved: int, total: int) -> int:
-    """The formula of `selectors.progress`: nothing required counts as done."""
-    return 100 if total == 0 else int(100 * achieved / total)
 
 
 class _Count(Subquery):

@@ -1,0 +1,1 @@
+"""The instructor gradebook: an lms area (read-only) with its own API."""

@@ -1,0 +1,10 @@
+"""The gradebook's routes, under /api/v1/lms/ (apps/lms/urls.py)."""
+
+from django.urls import path
+
+from apps.lms.gradebook.api import views
+
+urlpatterns = [
+    path("courses/<slug:slug>/gradebook", views.GradebookView.as_view()),
+    path("courses/<slug:slug>/gradebook/quizzes", views.GradebookQuizzesView.as_view()),
+]

@@ -1,0 +1,1 @@
+"""Pure rules of learning: no I/O, tested directly."""
