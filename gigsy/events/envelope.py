@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,7 +22,9 @@ class Event:
     actor_id: str | None = None
 
     def to_json(self) -> bytes:
-        return json.dumps(asdict(self), separators=(",", ":"), sort_keys=True).encode()
+        # Not dataclasses.asdict: it deep-copies `data` first (half the cost of this method).
+        envelope = {name: getattr(self, name) for name in _FIELDS}
+        return json.dumps(envelope, separators=(",", ":"), sort_keys=True).encode()
 
     @classmethod
     def from_json(cls, payload: bytes | str) -> Event:
@@ -31,3 +33,6 @@ class Event:
             raise ValueError("event payload is not a JSON object")
         known = {f for f in cls.__dataclass_fields__}
         return cls(**{k: v for k, v in raw.items() if k in known})
+
+
+_FIELDS = tuple(f.name for f in fields(Event))
