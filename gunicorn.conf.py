@@ -1,4 +1,4 @@
-"""gunicorn settings for the `web` process: gthread workers (ARCHITECTURE.md section 1).
+"""gunicorn settings for the `web` process: gthread workers (docs/architecture.md#processes).
 
 Every value can be overridden with GUNICORN_* environment variables or on the command line.
 """

@@ -9,7 +9,7 @@ What is measured
     2 threads, 15 s per endpoint after a 3 s warm-up per endpoint).
 
 Why this layout
-    Benchmarks measure the production layout (ARCHITECTURE.md section 1): gunicorn gthread
+    Benchmarks measure the production layout (docs/architecture.md#processes): gunicorn gthread
     workers, 2 workers x 8 threads, configured by `gunicorn.conf.py`, with `DJANGO_ENV=prod`,
     JSON logs (one line per request, written to a temp file here) and Prometheus multiprocess
     metrics. The ratio me/healthz tells how much of the plain view's throughput an

@@ -1,5 +1,5 @@
 """WSGI entry point: all HTTP in production runs here under gunicorn gthread workers
-(see ARCHITECTURE.md section 1 for why HTTP does not go through ASGI)."""
+(see docs/architecture.md#processes for why HTTP does not go through ASGI)."""
 
 from django.core.wsgi import get_wsgi_application
 

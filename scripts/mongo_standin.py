@@ -2,7 +2,7 @@
 
 Runs under its own Python 3.13 virtualenv (mongoeco needs >= 3.13); the real pymongo
 client in the Gigsy process talks to it over TCP exactly as it would to MongoDB.
-Production runs real MongoDB (docker-compose.prod.yml); see ARCHITECTURE.md section 5.
+Production runs real MongoDB (docker-compose.prod.yml); see docs/architecture.md#backing-services.
 
 Usage: python mongo_standin.py --port 27017 --data var/mongo/gigsy.sqlite3
 """

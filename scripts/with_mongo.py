@@ -1,8 +1,8 @@
 """Run a command with a MongoDB available: the given MONGODB_URL, or a fresh local stand-in.
 
 With MONGODB_URL set this only runs the command. Otherwise it starts the mongoeco stand-in
-(ARCHITECTURE.md section 5) on a free port with throw-away data, exports MONGODB_URL for the
-command, and stops the stand-in afterwards. Used by `make test`.
+(docs/architecture.md#backing-services) on a free port with throw-away data, exports
+MONGODB_URL for the command, and stops the stand-in afterwards. Used by `make test`.
 
 Usage: python scripts/with_mongo.py -- pytest -x
 """

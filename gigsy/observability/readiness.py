@@ -1,4 +1,4 @@
-"""Readiness probes for every backing service (ARCHITECTURE.md section 5).
+"""Readiness probes for every backing service (docs/architecture.md#backing-services).
 
 Each probe returns quickly or raises; `check_all()` runs them in parallel with a timeout and
 reports each dependency's state and latency. Messages name the service and how to start it.

@@ -28,7 +28,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=["http://localhost:3000"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=CORS_ALLOWED_ORIGINS)
 
-# --- backing services (ARCHITECTURE.md section 5) -------------------------------------------
+# --- backing services (docs/architecture.md#backing-services) -------------------------------------
 DATABASE_URL = env.str("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/gigsy")
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 NATS_URL = env.str("NATS_URL", default="nats://127.0.0.1:4222")
@@ -271,7 +271,8 @@ CERTIFICATE_PDF_FONT_BOLD = env.str("CERTIFICATE_PDF_FONT_BOLD", default="")
 # --- real-time ---------------------------------------------------------------------------------
 CHANNEL_LAYERS: dict[str, dict[str, Any]] = {
     "default": {
-        # Measured ~5x faster group delivery than RedisChannelLayer here (ARCHITECTURE.md 5).
+        # Measured ~5x faster group delivery than RedisChannelLayer here
+        # (docs/architecture.md#backing-services).
         "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
         "CONFIG": {"hosts": [REDIS_URL]},
     }
@@ -302,7 +303,7 @@ LOG_REQUESTS = env.bool("LOG_REQUESTS", default=True)
 # Seconds each /readyz probe may take before that dependency counts as down.
 READINESS_TIMEOUT = env.float("READINESS_TIMEOUT", default=1.5)
 
-# --- events (gigsy/events, ARCHITECTURE.md section 4) ------------------------------------------
+# --- events (gigsy/events, docs/architecture.md#events) ------------------------------------------
 EVENTS_STREAM = env.str("EVENTS_STREAM", default="GIGSY")
 EVENTS_SUBJECT_PREFIX = env.str("EVENTS_SUBJECT_PREFIX", default="gigsy")
 # JetStream drops a repeated Nats-Msg-Id within this window. It must cover the relay's retry

@@ -1,4 +1,5 @@
-"""The rules of ARCHITECTURE.md section 2, as a function tests can run on any set of models."""
+"""The model rules of docs/architecture.md ("Boundaries"), as a function tests can run on any
+set of models."""
 
 from __future__ import annotations
 
