@@ -1,4 +1,4 @@
-"""The code rules of ARCHITECTURE.md section 2 (docs/decisions/0001), as functions over source
+"""The code rules of docs/architecture.md ("Boundaries", ADR 0001), as functions over source
 text, so the tests can run them on the real tree and on deliberate violations alike.
 
 1. A context imports another context only through its `public` module, and only accounts

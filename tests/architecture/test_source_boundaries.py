@@ -1,5 +1,5 @@
 """Contexts meet only at `public.py`, and a relation into another context is an id, not a
-window (ARCHITECTURE.md section 2): checked on the source of every context."""
+window (docs/architecture.md, "Boundaries"): checked on the source of every context."""
 
 from __future__ import annotations
 
