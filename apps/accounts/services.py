@@ -13,10 +13,11 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from apps.accounts.errors import AccountsError
 from apps.accounts.models import Role, User, validate_timezone
 from apps.accounts.selectors import email_taken
 from gigsy.api.authentication import forget_cached_user
-from gigsy.api.errors import ConflictError
+from gigsy.errors import ConflictError
 from gigsy.events import publish
 
 
@@ -50,7 +51,9 @@ def register_user(
     except ValidationError as exc:
         raise ValidationError({"password": exc.messages}) from exc
     if email_taken(email=email):
-        raise ConflictError(EMAIL_TAKEN, code="email_taken", fields={"email": [EMAIL_TAKEN]})
+        raise ConflictError(
+            EMAIL_TAKEN, code=AccountsError.EMAIL_TAKEN, fields={"email": [EMAIL_TAKEN]}
+        )
     user.set_password(password)
     try:
         # Savepoint: a concurrent registration of the same email loses the race cleanly.
@@ -58,7 +61,7 @@ def register_user(
             user.save()
     except IntegrityError as exc:
         raise ConflictError(
-            EMAIL_TAKEN, code="email_taken", fields={"email": [EMAIL_TAKEN]}
+            EMAIL_TAKEN, code=AccountsError.EMAIL_TAKEN, fields={"email": [EMAIL_TAKEN]}
         ) from exc
     publish(
         "user.registered",

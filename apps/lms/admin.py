@@ -21,7 +21,7 @@ from apps.lms.models import (
     Quiz,
 )
 from apps.lms.services.authoring import archive_course, publish_course
-from gigsy.api.errors import ConflictError
+from gigsy.errors import ConflictError
 
 
 class InstructorInline(admin.TabularInline):

@@ -2,8 +2,8 @@
 
 simplejwt validates the token (signature, expiry, type) without I/O, once per token per
 process. The user it names is read from a tiny per-process cache (AUTH_USER_LOCAL_SECONDS,
-2 s by default), then from Redis, and only on a miss from PostgreSQL (ARCHITECTURE.md
-section 1: a per-request ORM lookup cost most of the API's throughput). Services that change a
+2 s by default), then from Redis, and only on a miss from PostgreSQL (docs/architecture.md,
+"Processes": a per-request ORM lookup cost most of the API's throughput). Services that change a
 user call `forget_cached_user()` after commit: this process and Redis forget at once, other
 processes within AUTH_USER_LOCAL_SECONDS (docs/decisions/0004).
 """
@@ -22,6 +22,8 @@ from django.core.cache import cache
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
+
+from gigsy.errors import ErrorCode
 
 
 @functools.lru_cache(maxsize=8192)
@@ -90,7 +92,7 @@ class CachedJWTAuthentication(JWTAuthentication):
             _local_users.put(str(user_id), user, settings.AUTH_USER_LOCAL_SECONDS)
 
         if not user.is_active:
-            raise AuthenticationFailed("User is inactive", code="user_inactive")
+            raise AuthenticationFailed("User is inactive", code=ErrorCode.USER_INACTIVE)
         revoked_at = getattr(user, "sessions_revoked_at", None)
         if revoked_at is not None and validated_token.get("iat", 0) < int(revoked_at.timestamp()):
             raise InvalidToken("Token was revoked (password change or log out everywhere)")
@@ -106,6 +108,6 @@ class CachedJWTAuthentication(JWTAuthentication):
             try:
                 user = model.objects.get(**{jwt_settings.USER_ID_FIELD: user_id})
             except model.DoesNotExist as exc:
-                raise AuthenticationFailed("User not found", code="user_not_found") from exc
+                raise AuthenticationFailed("User not found", code=ErrorCode.USER_NOT_FOUND) from exc
             cache.set(key, user, settings.AUTH_USER_CACHE_SECONDS)
         return user

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from gigsy.errors import ApplicationError, ConflictError, ForbiddenError, NotFoundError
+from gigsy.errors import ApplicationError, ConflictError, ErrorCode, ForbiddenError, NotFoundError
 
 # Domain error class -> HTTP status; the most specific class in an error's MRO wins.
 STATUS_OF: dict[type[ApplicationError], int] = {
@@ -37,19 +37,19 @@ def status_of(exc: ApplicationError) -> int:
 
 # DRF exception class -> our code. Anything not listed keeps DRF's default_code.
 _CODES: dict[type[exceptions.APIException], str] = {
-    exceptions.ParseError: "malformed_request",
-    exceptions.NotAuthenticated: "not_authenticated",
-    exceptions.AuthenticationFailed: "authentication_failed",
-    exceptions.PermissionDenied: "permission_denied",
-    exceptions.NotFound: "not_found",
-    exceptions.MethodNotAllowed: "method_not_allowed",
-    exceptions.UnsupportedMediaType: "unsupported_media_type",
-    exceptions.Throttled: "throttled",
+    exceptions.ParseError: ErrorCode.MALFORMED_REQUEST,
+    exceptions.NotAuthenticated: ErrorCode.NOT_AUTHENTICATED,
+    exceptions.AuthenticationFailed: ErrorCode.AUTHENTICATION_FAILED,
+    exceptions.PermissionDenied: ErrorCode.PERMISSION_DENIED,
+    exceptions.NotFound: ErrorCode.NOT_FOUND,
+    exceptions.MethodNotAllowed: ErrorCode.METHOD_NOT_ALLOWED,
+    exceptions.UnsupportedMediaType: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    exceptions.Throttled: ErrorCode.THROTTLED,
 }
 
 
 def envelope(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
-    error: dict[str, Any] = {"code": code, "message": message}
+    error: dict[str, Any] = {"code": str(code), "message": message}
     if fields:
         error["fields"] = fields
     return {"error": error}
@@ -97,7 +97,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
     if isinstance(exc, exceptions.ValidationError):
         detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
-        response.data = envelope("validation_error", "Invalid input.", detail)
+        response.data = envelope(ErrorCode.VALIDATION_ERROR, "Invalid input.", detail)
     else:
         response.data = envelope(_code_of(exc), _message_of(exc.detail))
     return response
@@ -108,16 +108,16 @@ def json_error(request: HttpRequest, code: str, message: str, status_code: int) 
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return json_error(request, "not_found", "No such resource.", 404)
+    return json_error(request, ErrorCode.NOT_FOUND, "No such resource.", 404)
 
 
 def server_error(request: HttpRequest) -> JsonResponse:
-    return json_error(request, "server_error", "Something went wrong on our side.", 500)
+    return json_error(request, ErrorCode.SERVER_ERROR, "Something went wrong on our side.", 500)
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return json_error(request, "bad_request", "Bad request.", 400)
+    return json_error(request, ErrorCode.BAD_REQUEST, "Bad request.", 400)
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return json_error(request, "permission_denied", "You may not do that.", 403)
+    return json_error(request, ErrorCode.PERMISSION_DENIED, "You may not do that.", 403)

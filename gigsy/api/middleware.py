@@ -9,6 +9,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from gigsy.api.errors import envelope
+from gigsy.errors import ErrorCode
 
 
 class MaxBodySizeMiddleware:
@@ -27,7 +28,7 @@ class MaxBodySizeMiddleware:
         if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
             # WSGI servers hand Django chunked bodies as empty; refuse instead of misreading.
             return JsonResponse(
-                envelope("length_required", "Send the body with a Content-Length header."),
+                envelope(ErrorCode.LENGTH_REQUIRED, "Send the body with a Content-Length header."),
                 status=411,
             )
         declared = request.META.get("CONTENT_LENGTH") or "0"
@@ -35,14 +36,14 @@ class MaxBodySizeMiddleware:
             length = int(declared)
         except ValueError:
             return JsonResponse(
-                envelope("bad_request", "Content-Length must be a number."), status=400
+                envelope(ErrorCode.BAD_REQUEST, "Content-Length must be a number."), status=400
             )
         is_upload = request.META.get("CONTENT_TYPE", "").startswith("multipart/form-data")
         limit = self.upload_limit if is_upload else self.limit
         if length > limit:
             return JsonResponse(
                 envelope(
-                    "payload_too_large",
+                    ErrorCode.PAYLOAD_TOO_LARGE,
                     f"Request body is {length} bytes; the limit is {limit} bytes.",
                 ),
                 status=413,
@@ -63,7 +64,9 @@ class RejectNulMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
             return JsonResponse(
-                envelope("malformed_request", "The URL may not contain NUL (%00) characters."),
+                envelope(
+                    ErrorCode.MALFORMED_REQUEST, "The URL may not contain NUL (%00) characters."
+                ),
                 status=400,
             )
         return self.get_response(request)

@@ -21,11 +21,11 @@ from apps.lms import policies, selectors
 from apps.lms.api import serializers as s
 from apps.lms.models import Module, Question, QuestionBank, Quiz
 from apps.lms.services import authoring, quiz_authoring
-from gigsy.api.errors import NotFoundError
 from gigsy.api.inputs import parse
 from gigsy.api.pagination import paginated
 from gigsy.api.representation import represent
 from gigsy.api.responses import error_responses
+from gigsy.errors import NotFoundError
 
 _NO_CONTENT = {
     204: None,

@@ -20,11 +20,11 @@ from apps.lms import catalog_cache, policies, selectors
 from apps.lms.api import serializers as s
 from apps.lms.models import Question, Quiz, QuizAttempt
 from apps.lms.services import authoring, learning, quizzes
-from gigsy.api.errors import ForbiddenError, NotFoundError
 from gigsy.api.inputs import parse
 from gigsy.api.pagination import paginated
 from gigsy.api.representation import represent
 from gigsy.api.responses import error_responses
+from gigsy.errors import ForbiddenError, NotFoundError
 
 
 # --- catalog and authoring ---------------------------------------------------------------------

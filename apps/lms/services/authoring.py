@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from apps.accounts import public as accounts
+from apps.lms.errors import LmsError
 from apps.lms.models import (
     Course,
     CourseInstructor,
@@ -22,7 +23,7 @@ from apps.lms.models import (
 )
 from apps.lms.policies import AUTHOR_ROLES, require_author, require_editor
 from apps.lms.services.learning import schedule_reevaluation
-from gigsy.api.errors import ConflictError, NotFoundError
+from gigsy.errors import ConflictError, NotFoundError
 from gigsy.events import publish
 
 COURSE_FIELDS = ("title", "summary", "description", "level", "skills")
@@ -84,7 +85,7 @@ def create_course(
     except IntegrityError as exc:
         raise ConflictError(
             "A course with this slug exists.",
-            code="slug_taken",
+            code=LmsError.SLUG_TAKEN,
             fields={"slug": ["Already taken."]},
         ) from exc
     CourseInstructor.objects.create(course=course, user=author)
@@ -118,9 +119,11 @@ def publish_course(*, course: Course, user: Any) -> Course:
     require_editor(course=course, user=user)
     course = Course.objects.select_for_update().get(pk=course.pk)
     if course.status == CourseStatus.PUBLISHED:
-        raise ConflictError("The course is already published.", code="already_published")
+        raise ConflictError("The course is already published.", code=LmsError.ALREADY_PUBLISHED)
     if not Lesson.objects.filter(module__course=course).exists():
-        raise ConflictError("Add at least one lesson before publishing.", code="empty_course")
+        raise ConflictError(
+            "Add at least one lesson before publishing.", code=LmsError.EMPTY_COURSE
+        )
     course.status = CourseStatus.PUBLISHED
     course.published_at = timezone.now()
     course.save(update_fields=["status", "published_at", "updated_at"])
@@ -237,7 +240,7 @@ def archive_course(*, course: Course, user: Any) -> Course:
     require_editor(course=course, user=user)
     course = Course.objects.select_for_update().get(pk=course.pk)
     if course.status != CourseStatus.PUBLISHED:
-        raise ConflictError("Only a published course can be archived.", code="not_published")
+        raise ConflictError("Only a published course can be archived.", code=LmsError.NOT_PUBLISHED)
     course.status = CourseStatus.ARCHIVED
     course.save(update_fields=["status", "updated_at"])
     publish(
@@ -256,7 +259,7 @@ def delete_course(*, course: Course, user: Any) -> None:
     if course.status != CourseStatus.DRAFT:
         raise ConflictError(
             "A course that was published can't be deleted; archive it instead.",
-            code="not_draft",
+            code=LmsError.NOT_DRAFT,
         )
     lessons = Lesson.objects.filter(module__course=course)
     media = [lesson.media for lesson in lessons if lesson.media]
@@ -305,7 +308,7 @@ def _refuse_if_learned(lessons: list[Lesson]) -> None:
     if LessonCompletion.objects.filter(lesson__in=lessons).exists():
         raise ConflictError(
             "Learners have completed this content; make it optional instead of deleting it.",
-            code="has_learner_progress",
+            code=LmsError.HAS_LEARNER_PROGRESS,
         )
 
 
@@ -317,7 +320,7 @@ def _refuse_if_last_lessons(course: Course, lessons: list[Lesson]) -> None:
     )
     if not remaining.exists():
         raise ConflictError(
-            "A published course must keep at least one lesson.", code="empty_course"
+            "A published course must keep at least one lesson.", code=LmsError.EMPTY_COURSE
         )
 
 
@@ -348,6 +351,7 @@ def remove_instructor(*, course: Course, user: Any, instructor_id: int) -> None:
         raise NotFoundError("This person does not teach the course.")
     if len(links) == 1:
         raise ConflictError(
-            "A course keeps at least one instructor; add another first.", code="last_instructor"
+            "A course keeps at least one instructor; add another first.",
+            code=LmsError.LAST_INSTRUCTOR,
         )
     link.delete()

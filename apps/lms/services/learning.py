@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.lms import selectors
+from apps.lms.errors import LmsError
 from apps.lms.models import (
     Course,
     CourseStatus,
@@ -25,7 +26,7 @@ from apps.lms.models import (
     LessonCompletion,
 )
 from apps.lms.services.learners import record_learner
-from gigsy.api.errors import ConflictError, NotFoundError
+from gigsy.errors import ConflictError, NotFoundError
 from gigsy.events import publish
 from gigsy.tasks import enqueue_after_commit
 
@@ -39,13 +40,15 @@ def enroll(*, course: Course, user: Any) -> tuple[Enrollment, bool]:
     if missing:
         raise ConflictError(
             "Complete the prerequisite courses first: " + ", ".join(c.title for c in missing),
-            code="prerequisites_missing",
+            code=LmsError.PREREQUISITES_MISSING,
         )
     enrollment = Enrollment.objects.select_for_update().filter(course=course, user=user).first()
     if course.status == CourseStatus.ARCHIVED and (
         enrollment is None or enrollment.status == EnrollmentStatus.WITHDRAWN
     ):
-        raise ConflictError("This course is archived: it takes no new learners.", code="archived")
+        raise ConflictError(
+            "This course is archived: it takes no new learners.", code=LmsError.ARCHIVED
+        )
     if enrollment is not None:
         if enrollment.status != EnrollmentStatus.WITHDRAWN:
             return enrollment, False
@@ -70,7 +73,7 @@ def enroll(*, course: Course, user: Any) -> tuple[Enrollment, bool]:
 def unenroll(*, course: Course, user: Any) -> Enrollment:
     enrollment = _enrollment(course=course, user=user, lock=True)
     if enrollment.status == EnrollmentStatus.WITHDRAWN:
-        raise ConflictError("You are not enrolled in this course.", code="not_enrolled")
+        raise ConflictError("You are not enrolled in this course.", code=LmsError.NOT_ENROLLED)
     enrollment.status = EnrollmentStatus.WITHDRAWN
     enrollment.save(update_fields=["status"])
     return enrollment
@@ -82,7 +85,7 @@ def complete_lesson(*, lesson: Lesson, user: Any) -> selectors.Progress:
     course = lesson.module.course
     enrollment = _enrollment(course=course, user=user, lock=True)
     if enrollment.status == EnrollmentStatus.WITHDRAWN:
-        raise ConflictError("Enroll in the course first.", code="not_enrolled")
+        raise ConflictError("Enroll in the course first.", code=LmsError.NOT_ENROLLED)
     _, created = LessonCompletion.objects.get_or_create(enrollment=enrollment, lesson=lesson)
     if created:
         publish(
@@ -122,7 +125,7 @@ def reset_progress(*, course: Course, user: Any) -> Enrollment:
     A certificate already earned is kept."""
     enrollment = _enrollment(course=course, user=user, lock=True)
     if enrollment.status == EnrollmentStatus.WITHDRAWN:
-        raise ConflictError("Enroll in the course first.", code="not_enrolled")
+        raise ConflictError("Enroll in the course first.", code=LmsError.NOT_ENROLLED)
     enrollment.completions.all().delete()
     enrollment.attempts.filter(submitted_at__isnull=True).delete()
     enrollment.cycle += 1
@@ -138,7 +141,7 @@ def _enrollment(*, course: Course, user: Any, lock: bool = False) -> Enrollment:
         queryset = queryset.select_for_update(of=("self",))
     enrollment = queryset.filter(course=course, user=user).first()
     if enrollment is None:
-        raise ConflictError("Enroll in the course first.", code="not_enrolled")
+        raise ConflictError("Enroll in the course first.", code=LmsError.NOT_ENROLLED)
     return enrollment
 
 

@@ -8,10 +8,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from apps.lms.errors import LmsError
 from apps.lms.models import Course, Module, Question, QuestionBank, QuestionKind, Quiz
 from apps.lms.policies import require_editor
 from apps.lms.services.learning import schedule_reevaluation
-from gigsy.api.errors import ConflictError
+from gigsy.errors import ConflictError
 
 
 @transaction.atomic
@@ -102,7 +103,7 @@ def delete_bank(*, bank: QuestionBank, user: Any) -> None:
     require_editor(course=bank.course, user=user)
     if bank.quizzes.exists():
         raise ConflictError(
-            "Quizzes draw from this bank; delete or re-point them first.", code="bank_in_use"
+            "Quizzes draw from this bank; delete or re-point them first.", code=LmsError.BANK_IN_USE
         )
     bank.delete()
 
@@ -162,7 +163,7 @@ def delete_quiz(*, quiz: Quiz, user: Any) -> None:
     if quiz.attempts.exists():
         raise ConflictError(
             "Learners have attempted this quiz; make it optional instead of deleting it.",
-            code="has_learner_progress",
+            code=LmsError.HAS_LEARNER_PROGRESS,
         )
     quiz.delete()
     schedule_reevaluation(course=quiz.course)

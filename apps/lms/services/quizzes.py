@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from apps.lms.errors import LmsError
 from apps.lms.models import (
     CourseStatus,
     Enrollment,
@@ -30,7 +31,7 @@ from apps.lms.models import (
 )
 from apps.lms.rules.grading import AnswerShapeError, check_shape, points_for
 from apps.lms.services.learning import complete_if_done
-from gigsy.api.errors import ConflictError, NotFoundError
+from gigsy.errors import ConflictError, NotFoundError
 from gigsy.events import publish
 
 # Network and clock skew allowance on the time limit.
@@ -47,7 +48,7 @@ def start_attempt(*, quiz: Quiz, user: Any) -> QuizAttempt:
         Enrollment.objects.select_for_update().filter(course=quiz.course_id, user=user).first()
     )
     if enrollment is None or enrollment.status == EnrollmentStatus.WITHDRAWN:
-        raise ConflictError("Enroll in the course first.", code="not_enrolled")
+        raise ConflictError("Enroll in the course first.", code=LmsError.NOT_ENROLLED)
     open_attempt = QuizAttempt.objects.filter(
         quiz=quiz, user=user, submitted_at__isnull=True
     ).first()
@@ -57,12 +58,14 @@ def start_attempt(*, quiz: Quiz, user: Any) -> QuizAttempt:
         _grade(open_attempt, answers={}, now=timezone.now())
     used = QuizAttempt.objects.filter(quiz=quiz, user=user, cycle=enrollment.cycle).count()
     if quiz.max_attempts is not None and used >= quiz.max_attempts:
-        raise ConflictError(f"All {quiz.max_attempts} attempts are used.", code="no_attempts_left")
+        raise ConflictError(
+            f"All {quiz.max_attempts} attempts are used.", code=LmsError.NO_ATTEMPTS_LEFT
+        )
     question_ids = list(
         quiz.bank.questions.filter(retired_at__isnull=True).values_list("id", flat=True)
     )
     if not question_ids:
-        raise ConflictError("This quiz has no questions yet.", code="empty_quiz")
+        raise ConflictError("This quiz has no questions yet.", code=LmsError.EMPTY_QUIZ)
     if quiz.question_count:
         question_ids = _random.sample(question_ids, min(quiz.question_count, len(question_ids)))
     now = timezone.now()
@@ -101,12 +104,12 @@ def submit_attempt(*, attempt_id: int, user: Any, answers: dict[str, Any]) -> Gr
     if attempt is None:
         raise NotFoundError("No such attempt.")
     if attempt.submitted_at is not None:
-        raise ConflictError("This attempt was already submitted.", code="already_submitted")
+        raise ConflictError("This attempt was already submitted.", code=LmsError.ALREADY_SUBMITTED)
     now = timezone.now()
     if _expired(attempt, now=now):
         raise ConflictError(
             "The time limit has passed; the attempt can no longer be submitted.",
-            code="time_limit_exceeded",
+            code=LmsError.TIME_LIMIT_EXCEEDED,
         )
     questions = _questions(attempt)
     _check_answers(questions, answers)
