@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rest_framework import serializers
 
 from apps.accounts.models import Role
+from gigsy.api.inputs import StrictInput
 
 
-class RejectUnknownFieldsMixin:
-    """Unknown keys are a client bug: say so instead of silently ignoring them."""
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        unknown = set(getattr(self, "initial_data", {})) - set(self.fields)  # type: ignore[attr-defined]
-        if unknown:
-            raise serializers.ValidationError(
-                {name: ["Unknown or read-only field."] for name in sorted(unknown)}
-            )
-        return attrs
-
-
-class RegisterInput(RejectUnknownFieldsMixin, serializers.Serializer):
+class RegisterInput(StrictInput):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
     display_name = serializers.CharField(max_length=80)
@@ -29,7 +16,7 @@ class RegisterInput(RejectUnknownFieldsMixin, serializers.Serializer):
     timezone = serializers.CharField(max_length=64, required=False, default="UTC")
 
 
-class ProfileUpdateInput(RejectUnknownFieldsMixin, serializers.Serializer):
+class ProfileUpdateInput(StrictInput):
     display_name = serializers.CharField(max_length=80, required=False)
     timezone = serializers.CharField(max_length=64, required=False)
 
@@ -50,11 +37,11 @@ class TokenPairOutput(serializers.Serializer):
     refresh = serializers.CharField()
 
 
-class LogoutInput(RejectUnknownFieldsMixin, serializers.Serializer):
+class LogoutInput(StrictInput):
     refresh = serializers.CharField()
     everywhere = serializers.BooleanField(required=False, default=False)
 
 
-class PasswordChangeInput(RejectUnknownFieldsMixin, serializers.Serializer):
+class PasswordChangeInput(StrictInput):
     current_password = serializers.CharField(max_length=128, trim_whitespace=False)
     new_password = serializers.CharField(max_length=128, trim_whitespace=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -28,9 +28,9 @@ from apps.accounts.api.throttling import (
     LoginIPThrottle,
     RegisterIPThrottle,
 )
+from gigsy.api.inputs import parse
 from gigsy.api.representation import represent
-
-_ERROR = OpenApiResponse(description="Error envelope: {error: {code, message, fields?}}")
+from gigsy.api.responses import error_responses
 
 
 class RegisterView(APIView):
@@ -40,19 +40,17 @@ class RegisterView(APIView):
 
     @extend_schema(
         request=RegisterInput,
-        responses={201: UserOutput, 400: _ERROR, 409: _ERROR, 429: _ERROR},
+        responses={201: UserOutput, **error_responses(400, 409, 429)},
         summary="Create an account",
     )
     def post(self, request: Request) -> Response:
-        data = RegisterInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        user = services.register_user(**data.validated_data)
+        user = services.register_user(**parse(RegisterInput, request))
         return Response(represent(UserOutput, user), status=status.HTTP_201_CREATED)
 
 
 @extend_schema(
     request=None,
-    responses={200: TokenPairOutput, 401: _ERROR, 429: _ERROR},
+    responses={200: TokenPairOutput, **error_responses(401, 429)},
     summary="Log in with email and password",
 )
 class TokenObtainView(jwt_views.TokenObtainPairView):
@@ -60,7 +58,7 @@ class TokenObtainView(jwt_views.TokenObtainPairView):
 
 
 @extend_schema(
-    responses={200: TokenPairOutput, 401: _ERROR},
+    responses={200: TokenPairOutput, **error_responses(401)},
     summary="Exchange a refresh token for a new pair (the old refresh token stops working)",
 )
 class TokenRefreshView(jwt_views.TokenRefreshView):
@@ -80,14 +78,12 @@ class LogoutView(APIView):
 
     @extend_schema(
         request=LogoutInput,
-        responses={204: None, 400: _ERROR, 401: _ERROR},
+        responses={204: None, **error_responses(400, 401)},
         summary="Log out: the refresh token is blacklisted; `everywhere` ends every session",
     )
     def post(self, request: Request) -> Response:
-        data = LogoutInput(data=request.data)
-        data.is_valid(raise_exception=True)
         try:
-            services.log_out(**data.validated_data)
+            services.log_out(**parse(LogoutInput, request))
         except TokenError as exc:
             raise InvalidToken(exc.args[0]) from exc
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -98,29 +94,25 @@ class PasswordView(APIView):
 
     @extend_schema(
         request=PasswordChangeInput,
-        responses={200: TokenPairOutput, 400: _ERROR, 401: _ERROR, 429: _ERROR},
+        responses={200: TokenPairOutput, **error_responses(400, 401, 429)},
         summary="Change my password: every other session ends, this one gets new tokens",
     )
     def post(self, request: Request) -> Response:
-        data = PasswordChangeInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.change_password(user=request.user, **data.validated_data)
+        services.change_password(user=request.user, **parse(PasswordChangeInput, request))
         refresh = RefreshToken.for_user(request.user)
         return Response({"access": str(refresh.access_token), "refresh": str(refresh)})
 
 
 class MeView(APIView):
-    @extend_schema(responses={200: UserOutput, 401: _ERROR}, summary="The current user")
+    @extend_schema(responses={200: UserOutput, **error_responses(401)}, summary="The current user")
     def get(self, request: Request) -> Response:
         return Response(represent(UserOutput, request.user))
 
     @extend_schema(
         request=ProfileUpdateInput,
-        responses={200: UserOutput, 400: _ERROR, 401: _ERROR},
+        responses={200: UserOutput, **error_responses(400, 401)},
         summary="Change your display name or time zone",
     )
     def patch(self, request: Request) -> Response:
-        data = ProfileUpdateInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        user = services.update_profile(user=request.user, **data.validated_data)
+        user = services.update_profile(user=request.user, **parse(ProfileUpdateInput, request))
         return Response(represent(UserOutput, user))

@@ -8,26 +8,15 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.lms.models import LessonKind, Level, QuestionKind
+from gigsy.api.inputs import StrictInput
 
 # Bounds a client can't exceed: past them the database would refuse the value (a 500).
 MAX_POSITION = 100_000
 MAX_ID = 2**63 - 1
 
 
-class Strict(serializers.Serializer):
-    """Unknown keys are a client bug: say so instead of silently ignoring them."""
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        unknown = set(getattr(self, "initial_data", {}) or {}) - set(self.fields)
-        if unknown:
-            raise serializers.ValidationError(
-                {name: ["Unknown or read-only field."] for name in sorted(unknown)}
-            )
-        return attrs
-
-
 # --- inputs ------------------------------------------------------------------------------------
-class CourseInput(Strict):
+class CourseInput(StrictInput):
     title = serializers.CharField(max_length=200)
     slug = serializers.SlugField(max_length=120, required=False)
     summary = serializers.CharField(max_length=500, required=False, allow_blank=True)
@@ -46,7 +35,7 @@ class CourseUpdateInput(CourseInput):
     slug = None  # type: ignore[assignment]  # a slug is permanent: links point at it
 
 
-class ModuleInput(Strict):
+class ModuleInput(StrictInput):
     title = serializers.CharField(max_length=200)
     position = serializers.IntegerField(min_value=0, max_value=MAX_POSITION, required=False)
 
@@ -55,7 +44,7 @@ class ModuleUpdateInput(ModuleInput):
     title = serializers.CharField(max_length=200, required=False)
 
 
-class LessonInput(Strict):
+class LessonInput(StrictInput):
     title = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=LessonKind.choices, required=False)
     body = serializers.CharField(required=False, allow_blank=True, max_length=200_000)
@@ -69,15 +58,15 @@ class LessonUpdateInput(LessonInput):
     title = serializers.CharField(max_length=200, required=False)
 
 
-class MediaInput(Strict):
+class MediaInput(StrictInput):
     file = serializers.FileField(allow_empty_file=False)
 
 
-class InstructorInput(Strict):
+class InstructorInput(StrictInput):
     email = serializers.EmailField()
 
 
-class BankInput(Strict):
+class BankInput(StrictInput):
     title = serializers.CharField(max_length=200)
 
 
@@ -86,7 +75,7 @@ class ChoiceInput(serializers.Serializer):
     text = serializers.CharField(max_length=1000)
 
 
-class QuestionInput(Strict):
+class QuestionInput(StrictInput):
     kind = serializers.ChoiceField(choices=QuestionKind.choices)
     prompt = serializers.CharField(max_length=5000)
     choices = ChoiceInput(many=True, required=False)
@@ -102,7 +91,7 @@ class QuestionUpdateInput(QuestionInput):
     answer = serializers.JSONField(required=False)
 
 
-class QuizInput(Strict):
+class QuizInput(StrictInput):
     title = serializers.CharField(max_length=200)
     bank_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     module_id = serializers.IntegerField(
@@ -126,11 +115,11 @@ class QuizUpdateInput(QuizInput):
     bank_id = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
 
 
-class SubmitInput(Strict):
+class SubmitInput(StrictInput):
     answers = serializers.DictField(child=serializers.JSONField(), allow_empty=True)
 
 
-class RevokeInput(Strict):
+class RevokeInput(StrictInput):
     reason = serializers.CharField(max_length=300)
 
 
