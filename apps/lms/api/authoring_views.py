@@ -29,13 +29,13 @@ from gigsy.errors import NotFoundError
 
 _NO_CONTENT = {
     204: None,
-    **error_responses(403, 404, 409),
+    **error_responses(401, 403, 404, 409),
 }
 
 
 class TeachingView(APIView):
     @extend_schema(
-        responses={200: s.CourseListOutput(many=True)},
+        responses={200: s.CourseListOutput(many=True), **error_responses(401)},
         summary="Courses I teach, drafts and archived ones included",
     )
     def get(self, request: Request) -> Response:
@@ -53,7 +53,7 @@ def _transition(request: Request, slug: str, service: Any) -> Response:
 class CoursePublishView(APIView):
     @extend_schema(
         request=None,
-        responses={200: s.CourseDetailOutput, **error_responses(403, 404, 409)},
+        responses={200: s.CourseDetailOutput, **error_responses(401, 403, 404, 409)},
         summary="Publish a course",
     )
     def post(self, request: Request, slug: str) -> Response:
@@ -63,7 +63,7 @@ class CoursePublishView(APIView):
 class CourseArchiveView(APIView):
     @extend_schema(
         request=None,
-        responses={200: s.CourseDetailOutput, **error_responses(403, 404, 409)},
+        responses={200: s.CourseDetailOutput, **error_responses(401, 403, 404, 409)},
         summary="Archive a published course (leaves the catalog; enrolled learners keep access)",
     )
     def post(self, request: Request, slug: str) -> Response:
@@ -72,7 +72,7 @@ class CourseArchiveView(APIView):
 
 class InstructorListView(APIView):
     @extend_schema(
-        responses={200: s.InstructorOutput(many=True), **error_responses(403, 404)},
+        responses={200: s.InstructorOutput(many=True), **error_responses(401, 403, 404)},
         summary="The course's instructors",
     )
     def get(self, request: Request, slug: str) -> Response:
@@ -83,7 +83,7 @@ class InstructorListView(APIView):
 
     @extend_schema(
         request=s.InstructorInput,
-        responses={201: s.InstructorOutput, **error_responses(400, 403, 404)},
+        responses={201: s.InstructorOutput, **error_responses(400, 401, 403, 404)},
         summary="Add a co-instructor (an instructor's account, by email)",
     )
     def post(self, request: Request, slug: str) -> Response:
@@ -117,7 +117,7 @@ def _module(module_id: int) -> Module:
 class ModuleView(APIView):
     @extend_schema(
         request=s.ModuleUpdateInput,
-        responses={200: s.ModuleOutlineOutput, **error_responses(400, 403, 404)},
+        responses={200: s.ModuleOutlineOutput, **error_responses(400, 401, 403, 404)},
         summary="Rename or move a module",
     )
     def patch(self, request: Request, module_id: int) -> Response:
@@ -138,7 +138,7 @@ class ModuleView(APIView):
 
 class BankListView(APIView):
     @extend_schema(
-        responses={200: s.BankOutput(many=True), **error_responses(403, 404)},
+        responses={200: s.BankOutput(many=True), **error_responses(401, 403, 404)},
         summary="The course's question banks (its instructors)",
     )
     def get(self, request: Request, slug: str) -> Response:
@@ -147,7 +147,7 @@ class BankListView(APIView):
 
     @extend_schema(
         request=s.BankInput,
-        responses={201: s.BankOutput, **error_responses(400, 403, 404)},
+        responses={201: s.BankOutput, **error_responses(400, 401, 403, 404)},
         summary="Create a question bank",
     )
     def post(self, request: Request, slug: str) -> Response:
@@ -168,7 +168,7 @@ def _bank(bank_id: int) -> QuestionBank:
 
 class BankView(APIView):
     @extend_schema(
-        responses={200: s.BankDetailOutput, **error_responses(403, 404)},
+        responses={200: s.BankDetailOutput, **error_responses(401, 403, 404)},
         summary="A bank with its questions and answers (the course's instructors)",
     )
     def get(self, request: Request, bank_id: int) -> Response:
@@ -181,7 +181,7 @@ class BankView(APIView):
 
     @extend_schema(
         request=s.BankInput,
-        responses={200: s.BankOutput, **error_responses(400, 403, 404)},
+        responses={200: s.BankOutput, **error_responses(400, 401, 403, 404)},
         summary="Rename a question bank",
     )
     def patch(self, request: Request, bank_id: int) -> Response:
@@ -207,7 +207,7 @@ def _question(question_id: int) -> Question:
 class QuestionView(APIView):
     @extend_schema(
         request=s.QuestionUpdateInput,
-        responses={200: s.QuestionReviewOutput, **error_responses(400, 403, 404)},
+        responses={200: s.QuestionReviewOutput, **error_responses(400, 401, 403, 404)},
         summary="Edit a question (applies to open and future attempts)",
     )
     def patch(self, request: Request, question_id: int) -> Response:
@@ -235,7 +235,7 @@ def _quiz(quiz_id: int) -> Quiz:
 class QuizView(APIView):
     @extend_schema(
         request=s.QuizUpdateInput,
-        responses={200: s.QuizOutlineOutput, **error_responses(400, 403, 404)},
+        responses={200: s.QuizOutlineOutput, **error_responses(400, 401, 403, 404)},
         summary="Edit a quiz (applies to attempts started afterwards)",
     )
     def patch(self, request: Request, quiz_id: int) -> Response:
@@ -255,7 +255,7 @@ class QuizView(APIView):
 class ModuleCreateView(APIView):
     @extend_schema(
         request=s.ModuleInput,
-        responses={201: s.ModuleOutlineOutput, **error_responses(403)},
+        responses={201: s.ModuleOutlineOutput, **error_responses(401, 403, 404)},
         summary="Add a module",
     )
     def post(self, request: Request, slug: str) -> Response:
@@ -270,7 +270,7 @@ class ModuleCreateView(APIView):
 class LessonCreateView(APIView):
     @extend_schema(
         request=s.LessonInput,
-        responses={201: s.LessonOutput, **error_responses(403)},
+        responses={201: s.LessonOutput, **error_responses(401, 403, 404)},
         summary="Add a lesson to a module",
     )
     def post(self, request: Request, module_id: int) -> Response:
@@ -286,7 +286,7 @@ class LessonMediaView(APIView):
 
     @extend_schema(
         request={"multipart/form-data": s.MediaInput},
-        responses={200: s.LessonOutput, **error_responses(400, 403, 404, 413)},
+        responses={200: s.LessonOutput, **error_responses(400, 401, 403, 404, 413)},
         summary="Upload a lesson's video or file (multipart, field `file`)",
     )
     def put(self, request: Request, lesson_id: int) -> Response:
@@ -302,7 +302,7 @@ class LessonMediaView(APIView):
 class QuestionCreateView(APIView):
     @extend_schema(
         request=s.QuestionInput,
-        responses={201: s.QuestionReviewOutput, **error_responses(400, 403)},
+        responses={201: s.QuestionReviewOutput, **error_responses(400, 401, 403, 404)},
         summary="Add a question to a bank",
     )
     def post(self, request: Request, bank_id: int) -> Response:
@@ -316,7 +316,7 @@ class QuestionCreateView(APIView):
 class QuizCreateView(APIView):
     @extend_schema(
         request=s.QuizInput,
-        responses={201: s.QuizOutlineOutput, **error_responses(400)},
+        responses={201: s.QuizOutlineOutput, **error_responses(400, 401, 403, 404)},
         summary="Create a quiz drawing from a bank",
     )
     def post(self, request: Request, slug: str) -> Response:

@@ -61,7 +61,7 @@ class CourseListView(APIView):
 
     @extend_schema(
         request=s.CourseInput,
-        responses={201: s.CourseDetailOutput, **error_responses(400, 403, 409)},
+        responses={201: s.CourseDetailOutput, **error_responses(400, 401, 403, 409)},
         summary="Create a course (instructors)",
     )
     def post(self, request: Request) -> Response:
@@ -91,7 +91,7 @@ class CourseDetailView(APIView):
 
     @extend_schema(
         request=s.CourseUpdateInput,
-        responses={200: s.CourseDetailOutput, **error_responses(400, 403, 404)},
+        responses={200: s.CourseDetailOutput, **error_responses(400, 401, 403, 404)},
         summary="Edit a course (its instructors)",
     )
     def patch(self, request: Request, slug: str) -> Response:
@@ -105,7 +105,7 @@ class CourseDetailView(APIView):
 
     @extend_schema(
         request=None,
-        responses={204: None, **error_responses(403, 404, 409)},
+        responses={204: None, **error_responses(401, 403, 404, 409)},
         summary="Delete a draft course (a published one is archived instead)",
     )
     def delete(self, request: Request, slug: str) -> Response:
@@ -117,7 +117,7 @@ class CourseDetailView(APIView):
 
 class LessonView(APIView):
     @extend_schema(
-        responses={200: s.LessonOutput, **error_responses(403, 404)},
+        responses={200: s.LessonOutput, **error_responses(401, 403, 404)},
         summary="A lesson's content (enrolled learners and instructors)",
     )
     def get(self, request: Request, lesson_id: int) -> Response:
@@ -131,7 +131,7 @@ class LessonView(APIView):
 
     @extend_schema(
         request=s.LessonUpdateInput,
-        responses={200: s.LessonOutput, **error_responses(403)},
+        responses={200: s.LessonOutput, **error_responses(401, 403, 404)},
         summary="Edit a lesson",
     )
     def patch(self, request: Request, lesson_id: int) -> Response:
@@ -144,7 +144,7 @@ class LessonView(APIView):
 
     @extend_schema(
         request=None,
-        responses={204: None, **error_responses(403, 404, 409)},
+        responses={204: None, **error_responses(401, 403, 404, 409)},
         summary="Delete a lesson no learner has completed",
     )
     def delete(self, request: Request, lesson_id: int) -> Response:
@@ -159,7 +159,11 @@ class LessonView(APIView):
 class EnrollView(APIView):
     @extend_schema(
         request=None,
-        responses={201: s.EnrollmentOutput, 200: s.EnrollmentOutput, **error_responses(404, 409)},
+        responses={
+            201: s.EnrollmentOutput,
+            200: s.EnrollmentOutput,
+            **error_responses(401, 404, 409),
+        },
         summary="Enroll in a course (again: no-op)",
     )
     def post(self, request: Request, slug: str) -> Response:
@@ -173,7 +177,7 @@ class EnrollView(APIView):
 
     @extend_schema(
         request=None,
-        responses={200: s.EnrollmentOutput, **error_responses(409)},
+        responses={200: s.EnrollmentOutput, **error_responses(401, 404, 409)},
         summary="Leave a course",
     )
     def delete(self, request: Request, slug: str) -> Response:
@@ -184,7 +188,10 @@ class EnrollView(APIView):
 
 
 class MyEnrollmentsView(APIView):
-    @extend_schema(responses={200: s.EnrollmentOutput(many=True)}, summary="My enrollments")
+    @extend_schema(
+        responses={200: s.EnrollmentOutput(many=True), **error_responses(401)},
+        summary="My enrollments",
+    )
     def get(self, request: Request) -> Response:
         return paginated(
             request, self, selectors.enrollments_of(user=request.user), s.EnrollmentOutput
@@ -193,7 +200,8 @@ class MyEnrollmentsView(APIView):
 
 class ProgressView(APIView):
     @extend_schema(
-        responses={200: s.ProgressOutput, **error_responses(404)}, summary="My progress in a course"
+        responses={200: s.ProgressOutput, **error_responses(401, 404)},
+        summary="My progress in a course",
     )
     def get(self, request: Request, slug: str) -> Response:
         enrollment = selectors.enrollment_of(
@@ -207,7 +215,7 @@ class ProgressView(APIView):
 class ResetProgressView(APIView):
     @extend_schema(
         request=None,
-        responses={200: s.EnrollmentOutput, **error_responses(409)},
+        responses={200: s.EnrollmentOutput, **error_responses(401, 404, 409)},
         summary="Reset my progress to retake the course",
     )
     def post(self, request: Request, slug: str) -> Response:
@@ -220,7 +228,7 @@ class ResetProgressView(APIView):
 class LessonCompleteView(APIView):
     @extend_schema(
         request=None,
-        responses={200: s.ProgressOutput, **error_responses(404, 409)},
+        responses={200: s.ProgressOutput, **error_responses(401, 404, 409)},
         summary="Mark a lesson completed (idempotent)",
     )
     def post(self, request: Request, lesson_id: int) -> Response:
@@ -255,7 +263,7 @@ def _attempt_body(
 class AttemptStartView(APIView):
     @extend_schema(
         request=None,
-        responses={201: s.AttemptOutput, **error_responses(409)},
+        responses={201: s.AttemptOutput, **error_responses(401, 404, 409)},
         summary="Start (or resume) an attempt; questions come without answers",
     )
     def post(self, request: Request, quiz_id: int) -> Response:
@@ -277,7 +285,7 @@ def _my_attempt(attempt_id: int, user: Any) -> QuizAttempt:
 
 class AttemptView(APIView):
     @extend_schema(
-        responses={200: s.AttemptOutput, **error_responses(404)},
+        responses={200: s.AttemptOutput, **error_responses(401, 404)},
         summary="An attempt: questions while open, the full review once submitted",
     )
     def get(self, request: Request, attempt_id: int) -> Response:
@@ -288,7 +296,7 @@ class AttemptView(APIView):
 class AttemptSubmitView(APIView):
     @extend_schema(
         request=s.SubmitInput,
-        responses={200: s.AttemptOutput, **error_responses(400, 404, 409)},
+        responses={200: s.AttemptOutput, **error_responses(400, 401, 404, 409)},
         summary="Submit answers: {answers: {question_id: answer}}",
     )
     def post(self, request: Request, attempt_id: int) -> Response:

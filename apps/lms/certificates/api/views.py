@@ -52,7 +52,10 @@ def _mine(certificate_id: int, request: Request) -> Certificate:
 
 
 class MyCertificatesView(APIView):
-    @extend_schema(responses={200: s.CertificateOutput(many=True)}, summary="My certificates")
+    @extend_schema(
+        responses={200: s.CertificateOutput(many=True), **error_responses(401)},
+        summary="My certificates",
+    )
     def get(self, request: Request) -> Response:
         certificates = selectors.certificates_of(user_id=_user_id(request)).select_related("course")
         return Response([represent(s.CertificateOutput, c) for c in certificates])
@@ -90,7 +93,7 @@ class CertificatePdfView(APIView):
     @extend_schema(
         responses={
             (200, "application/pdf"): OpenApiResponse(description="PDF"),
-            **error_responses(404, 409),
+            **error_responses(401, 404, 409),
         },
         summary="Download my certificate as PDF",
     )
@@ -125,7 +128,7 @@ class OpenBadgeView(APIView):
     @extend_schema(
         responses={
             200: OpenApiResponse(description="{credential, jwt}"),
-            **error_responses(404, 409),
+            **error_responses(401, 404, 409),
         },
         summary="My certificate as a signed Open Badges 3.0 credential",
     )

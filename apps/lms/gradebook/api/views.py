@@ -76,7 +76,7 @@ class GradebookView(APIView):
                 response=OpenApiTypes.STR,
                 description="Every matching row as a CSV attachment, a best-score column per quiz.",
             ),
-            **error_responses(400, 403, 404),
+            **error_responses(400, 401, 403, 404),
         },
         summary="The course's gradebook: every enrollment with its progress (its instructors)",
     )
@@ -95,7 +95,7 @@ class GradebookView(APIView):
 
 class GradebookQuizzesView(APIView):
     @extend_schema(
-        responses={200: gs.QuizSummaryOutput(many=True), **error_responses(403, 404)},
+        responses={200: gs.QuizSummaryOutput(many=True), **error_responses(401, 403, 404)},
         summary="Per quiz: attempts, learners who passed, average and best score (instructors)",
     )
     def get(self, request: Request, slug: str) -> Response:
