@@ -19,6 +19,7 @@ from apps.accounts.selectors import email_taken
 from gigsy.api.authentication import forget_cached_user
 from gigsy.errors import ConflictError
 from gigsy.events import publish
+from gigsy.updates import model_update, reject_unknown_fields
 
 
 def _check_timezone(value: str) -> None:
@@ -79,20 +80,14 @@ def register_user(
 
 @transaction.atomic
 def update_profile(*, user: User, **changes: Any) -> User:
-    unknown = set(changes) - set(SELF_EDITABLE_FIELDS)
-    if unknown:
-        raise ValidationError({name: ["This field cannot be changed here."] for name in unknown})
+    reject_unknown_fields(changes, SELF_EDITABLE_FIELDS)
     if "timezone" in changes:
         _check_timezone(changes["timezone"])
     if "display_name" in changes:
         changes["display_name"] = changes["display_name"].strip()
         if not changes["display_name"]:
             raise ValidationError({"display_name": ["This field may not be blank."]})
-    changed = [name for name, value in changes.items() if getattr(user, name) != value]
-    for name, value in changes.items():
-        setattr(user, name, value)
-    user.save(update_fields=[*changes])
-    if changed:
+    if model_update(instance=user, data=changes, fields=SELF_EDITABLE_FIELDS):
         _publish_updated(user=user, actor_id=user.pk)
     transaction.on_commit(lambda: forget_cached_user(user.pk))
     return user

@@ -25,8 +25,10 @@ from apps.lms.policies import AUTHOR_ROLES, require_author, require_editor
 from apps.lms.services.learning import schedule_reevaluation
 from gigsy.errors import ConflictError, NotFoundError
 from gigsy.events import publish
+from gigsy.updates import model_update
 
 COURSE_FIELDS = ("title", "summary", "description", "level", "skills")
+MODULE_FIELDS = ("title", "position")
 LESSON_FIELDS = (
     "title",
     "kind",
@@ -37,12 +39,6 @@ LESSON_FIELDS = (
     "position",
     "required",
 )
-
-
-def _reject_unknown(changes: dict[str, Any], allowed: tuple[str, ...]) -> None:
-    unknown = set(changes) - set(allowed)
-    if unknown:
-        raise ValidationError({name: ["This field cannot be changed here."] for name in unknown})
 
 
 def _prerequisites(slugs: list[str], *, exclude: Course | None = None) -> list[Course]:
@@ -98,15 +94,14 @@ def create_course(
 def update_course(*, course: Course, user: Any, **changes: Any) -> Course:
     require_editor(course=course, user=user)
     prerequisites = changes.pop("prerequisites", None)
-    _reject_unknown(changes, COURSE_FIELDS)
     if "skills" in changes:
         changes["skills"] = sorted(set(changes["skills"]))
     # Write only the edited fields of a fresh, locked row: a stale copy must not undo a
     # concurrent publish or archive.
     course = Course.objects.select_for_update().get(pk=course.pk)
-    for name, value in changes.items():
-        setattr(course, name, value)
-    course.save(update_fields=[*changes, "updated_at"])
+    changed = model_update(instance=course, data=changes, fields=COURSE_FIELDS, save=False)
+    # Stamped even when only the prerequisites moved: "Courses I teach" lists recent edits first.
+    course.save(update_fields=[*changed, "updated_at"])
     if prerequisites is not None:
         course.prerequisites.set(_prerequisites(prerequisites, exclude=course))
     if course.status == CourseStatus.PUBLISHED:
@@ -173,13 +168,12 @@ def add_lesson(
 @transaction.atomic
 def update_lesson(*, lesson: Lesson, user: Any, **changes: Any) -> Lesson:
     require_editor(course=lesson.module.course, user=user)
-    _reject_unknown(changes, LESSON_FIELDS)
-    for name, value in changes.items():
-        setattr(lesson, name, value)
+    changed = model_update(instance=lesson, data=changes, fields=LESSON_FIELDS, save=False)
+    # The lesson as edited must still make sense (a video lesson keeps a video) before it's saved.
     _check_lesson_content(
         lesson.kind, {"video_url": lesson.video_url, "media": lesson.media, "body": lesson.body}
     )
-    lesson.save(update_fields=list(changes))
+    lesson.save(update_fields=changed)
     if "required" in changes:
         schedule_reevaluation(course=lesson.module.course)
     return lesson
@@ -271,10 +265,7 @@ def delete_course(*, course: Course, user: Any) -> None:
 @transaction.atomic
 def update_module(*, module: Module, user: Any, **changes: Any) -> Module:
     require_editor(course=module.course, user=user)
-    _reject_unknown(changes, ("title", "position"))
-    for name, value in changes.items():
-        setattr(module, name, value)
-    module.save(update_fields=list(changes))
+    model_update(instance=module, data=changes, fields=MODULE_FIELDS)
     return module
 
 

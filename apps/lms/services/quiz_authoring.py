@@ -13,6 +13,7 @@ from apps.lms.models import Course, Module, Question, QuestionBank, QuestionKind
 from apps.lms.policies import require_editor
 from apps.lms.services.learning import schedule_reevaluation
 from gigsy.errors import ConflictError
+from gigsy.updates import model_update, reject_unknown_fields
 
 
 @transaction.atomic
@@ -112,13 +113,9 @@ def delete_bank(*, bank: QuestionBank, user: Any) -> None:
 def update_question(*, question: Question, user: Any, **changes: Any) -> Question:
     """Edits apply to open and future attempts; graded attempts keep the points they got."""
     require_editor(course=question.bank.course, user=user)
-    unknown = set(changes) - set(QUESTION_FIELDS)
-    if unknown:
-        raise ValidationError({name: ["This field cannot be changed here."] for name in unknown})
-    for name, value in changes.items():
-        setattr(question, name, value)
+    changed = model_update(instance=question, data=changes, fields=QUESTION_FIELDS, save=False)
     _check_question(question.kind, question.choices, question.answer)
-    question.save(update_fields=list(changes))
+    question.save(update_fields=changed)
     return question
 
 
@@ -170,9 +167,7 @@ def delete_quiz(*, quiz: Quiz, user: Any) -> None:
 
 
 def _apply_quiz_changes(quiz: Quiz, changes: dict[str, Any]) -> None:
-    unknown = set(changes) - set(QUIZ_FIELDS)
-    if unknown:
-        raise ValidationError({name: ["This field cannot be changed here."] for name in unknown})
+    reject_unknown_fields(changes, QUIZ_FIELDS)
     course = quiz.course
     if "bank_id" in changes:
         bank = QuestionBank.objects.filter(pk=changes.pop("bank_id"), course=course).first()
