@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import close_old_connections, connections
 from nats.aio.client import Client
 from nats.aio.msg import Msg
+from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from gigsy.events import inbox, registry
@@ -63,7 +64,7 @@ class ConsumerRunner:
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=handler.durable)
         self._nc: Client | None = None
 
-    async def _subscribe(self) -> object:
+    async def _subscribe(self) -> JetStreamContext.PullSubscription:
         self._nc = await bus.connect(self.nats_url, name=f"gigsy-{self.handler.durable}")
         js = self._nc.jetstream()
         await bus.ensure_stream(js)

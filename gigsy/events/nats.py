@@ -66,7 +66,7 @@ async def ensure_stream(js: JetStreamContext) -> None:
     """Create the stream, or bring an existing one to the configured limits."""
     config = stream_config()
     try:
-        await js.stream_info(config.name)
+        await js.stream_info(settings.EVENTS_STREAM)
     except NotFoundError:
         await js.add_stream(config)
     else:

@@ -114,7 +114,7 @@ def _first_notify_of_transaction() -> bool:
     inside it. So a NOTIFY that was rolled back is queued again by the next publish."""
     if not connection.in_atomic_block:
         return True  # autocommit: this statement commits, and notifies, on its own
-    if any(func is _notified for _, func, _ in connection.run_on_commit):
+    if any(entry[1] is _notified for entry in connection.run_on_commit):  # (savepoints, func, ..)
         return False
     transaction.on_commit(_notified)
     return True
