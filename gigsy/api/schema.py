@@ -14,6 +14,12 @@ class CachedJWTScheme(SimpleJWTScheme):
     name = "jwtAuth"
 
 
+def error_code_choices() -> list[str]:
+    """Every declared error code; contexts declare theirs in `apps/<ctx>/errors.py`."""
+    autodiscover_modules("errors")
+    return all_error_codes()
+
+
 class ErrorCodeFieldExtension(OpenApiSerializerFieldExtension):
     """The envelope's `code`: every code declared by the kernel and the contexts, read when the
     schema is generated so a context's codes appear without the kernel naming it."""
@@ -21,5 +27,4 @@ class ErrorCodeFieldExtension(OpenApiSerializerFieldExtension):
     target_class = "gigsy.api.responses.ErrorCodeField"
 
     def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
-        autodiscover_modules("errors")
-        return {"type": "string", "enum": all_error_codes()}
+        return {"type": "string", "enum": error_code_choices()}

@@ -213,7 +213,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     # Contexts name their own choice sets here (ENUM_NAME_OVERRIDES in apps/<ctx>/settings.py).
-    "ENUM_NAME_OVERRIDES": {},
+    # The error envelope's code: every code of the kernel and the contexts (gigsy/errors.py).
+    "ENUM_NAME_OVERRIDES": {"ErrorCodeEnum": "gigsy.api.schema.error_code_choices"},
 }
 
 SIMPLE_JWT = {

@@ -48,6 +48,7 @@ def _error_content(response: dict[str, Any]) -> dict[str, Any] | None:
 def test_the_envelope_code_is_an_enum_of_kernel_and_context_codes(schema):
     envelope = _resolve(schema, {"$ref": ENVELOPE_REF})
     detail = _resolve(schema, envelope["properties"]["error"])
+    assert detail["properties"]["code"] == {"$ref": "#/components/schemas/ErrorCodeEnum"}
     code = _resolve(schema, detail["properties"]["code"])
     assert code["type"] == "string"
     assert {"validation_error", "not_found", "throttled"} <= set(code["enum"])  # kernel
