@@ -32,7 +32,7 @@ from typing import Any, TypeVar
 REPO_ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = REPO_ROOT / ".venv" / "bin"
 
-# The production layout (ARCHITECTURE.md section 1) every server benchmark measures.
+# The production layout (docs/architecture.md#processes) every server benchmark measures.
 GUNICORN_WORKERS, GUNICORN_THREADS = 2, 8
 # Huge rates: one user hammering one endpoint must not turn into a 429 benchmark.
 UNTHROTTLED = "100000000/min"

@@ -1,4 +1,4 @@
-"""The event envelope every context publishes and consumes (ARCHITECTURE.md section 4)."""
+"""The event envelope every context publishes and consumes (docs/architecture.md#events)."""
 
 from __future__ import annotations
 
