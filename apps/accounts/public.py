@@ -25,10 +25,16 @@ MENTOR = Role.MENTOR.value
 
 class Principal(Protocol):
     """What other contexts may rely on from `request.user`: its id and whether it is signed in.
-    Anything else (role, staff status, name) is asked of this module."""
+    Anything else (role, staff status, name) is asked of this module.
 
-    pk: Any
-    is_authenticated: bool
+    Read-only members, so Django's `User` (a signed-in caller, the test factories' users) and
+    `AnonymousUser` (`pk` None) both satisfy it."""
+
+    @property
+    def pk(self) -> int | None: ...
+
+    @property
+    def is_authenticated(self) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,22 +103,34 @@ def search_user_ids(text: str, *, among: Iterable[int] | None = None) -> list[in
     return list(query.values_list("pk", flat=True))
 
 
-def is_operator(principal: Any) -> bool:
+def user_id_of(principal: Principal) -> int:
+    """The signed-in caller's id, for use cases that act for a user (their views let only
+    signed-in callers in). An anonymous caller here is a bug, and fails as loudly as the ORM
+    does when handed an `AnonymousUser`."""
+    if principal.pk is None:
+        raise TypeError("An anonymous caller has no user id: this use case needs a signed-in user.")
+    return principal.pk
+
+
+def is_operator(principal: Principal) -> bool:
     """Staff users run the platform; anonymous users are not operators."""
-    return bool(getattr(principal, "is_authenticated", False) and principal.is_staff)
+    # Staff status is accounts' to read, so it is not part of `Principal`.
+    return bool(
+        getattr(principal, "is_authenticated", False) and getattr(principal, "is_staff", False)
+    )
 
 
-def has_role(principal: Any, role: str) -> bool:
+def has_role(principal: Principal, role: str) -> bool:
     """Whether the signed-in user holds `role` (answered from the request user, no query)."""
     if not getattr(principal, "is_authenticated", False):
         return False
     return role in roles_of(principal)
 
 
-def roles_of(principal: Any) -> frozenset[str]:
+def roles_of(principal: Principal) -> frozenset[str]:
     role = getattr(principal, "role", None)
     return frozenset({role}) if role else frozenset()
 
 
-def display_name_of(principal: Any) -> str:
+def display_name_of(principal: Principal) -> str:
     return str(getattr(principal, "display_name", "") or "")

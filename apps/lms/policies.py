@@ -19,8 +19,6 @@ authenticated principal without a query.
 
 from __future__ import annotations
 
-from typing import Any
-
 from apps.accounts import public as accounts
 from apps.lms import selectors
 from apps.lms.models import Course, CourseInstructor, CourseStatus, Lesson
@@ -30,22 +28,24 @@ AUTHOR_ROLES = (accounts.INSTRUCTOR,)
 NO_SUCH_COURSE = "No such course."
 
 
-def may_author(user: Any) -> bool:
+def may_author(user: accounts.Principal) -> bool:
     """Operators and instructors create courses (and may be made co-instructors)."""
     return accounts.is_operator(user) or any(accounts.has_role(user, r) for r in AUTHOR_ROLES)
 
 
-def teaches(*, course: Course, user: Any) -> bool:
+def teaches(*, course: Course, user: accounts.Principal) -> bool:
     """The course's instructors, and operators, who may act on any course."""
     if not getattr(user, "is_authenticated", False):
         return False
     return (
         accounts.is_operator(user)
-        or CourseInstructor.objects.filter(course=course, user_id=user.pk).exists()
+        or CourseInstructor.objects.filter(
+            course=course, user_id=accounts.user_id_of(user)
+        ).exists()
     )
 
 
-def can_see(*, course: Course, user: Any) -> bool:
+def can_see(*, course: Course, user: accounts.Principal) -> bool:
     if course.status == CourseStatus.PUBLISHED or teaches(course=course, user=user):
         return True
     return course.status == CourseStatus.ARCHIVED and selectors.is_enrolled(
@@ -53,13 +53,17 @@ def can_see(*, course: Course, user: Any) -> bool:
     )
 
 
-def require_visible(*, course: Course, user: Any, message: str = NO_SUCH_COURSE) -> None:
+def require_visible(
+    *, course: Course, user: accounts.Principal, message: str = NO_SUCH_COURSE
+) -> None:
     """404 for a course (or anything in it) that the user may not know exists."""
     if not can_see(course=course, user=user):
         raise NotFoundError(message)
 
 
-def require_editor(*, course: Course, user: Any, message: str = NO_SUCH_COURSE) -> None:
+def require_editor(
+    *, course: Course, user: accounts.Principal, message: str = NO_SUCH_COURSE
+) -> None:
     """For changes to a course or anything in it: 404 if the user can't see the course, 403 if
     they can but do not teach it."""
     if teaches(course=course, user=user):
@@ -68,7 +72,7 @@ def require_editor(*, course: Course, user: Any, message: str = NO_SUCH_COURSE) 
     raise ForbiddenError("Only the course's instructors may do this.")
 
 
-def require_author(*, user: Any) -> None:
+def require_author(*, user: accounts.Principal) -> None:
     if not may_author(user):
         raise ForbiddenError("Only instructors can create courses.")
 
@@ -76,7 +80,7 @@ def require_author(*, user: Any) -> None:
 # --- lookups that apply the policy: what the API layer and areas fetch by slug or id ------------
 
 
-def visible_course(*, slug: str, user: Any) -> Course:
+def visible_course(*, slug: str, user: accounts.Principal) -> Course:
     """The course alone (one query), if the user may see it."""
     course = selectors.course_by_slug(slug=slug)
     if course is None:
@@ -85,7 +89,7 @@ def visible_course(*, slug: str, user: Any) -> Course:
     return course
 
 
-def visible_syllabus(*, slug: str, user: Any) -> Course:
+def visible_syllabus(*, slug: str, user: accounts.Principal) -> Course:
     """The course with modules, lessons and quizzes prefetched, if the user may see it."""
     course = selectors.course_with_syllabus(slug=slug)
     if course is None:
@@ -94,7 +98,7 @@ def visible_syllabus(*, slug: str, user: Any) -> Course:
     return course
 
 
-def taught_course(*, slug: str, user: Any) -> Course:
+def taught_course(*, slug: str, user: accounts.Principal) -> Course:
     """The course, for its instructors and operators (403 for others who can see it)."""
     course = selectors.course_by_slug(slug=slug)
     if course is None:
@@ -103,7 +107,7 @@ def taught_course(*, slug: str, user: Any) -> Course:
     return course
 
 
-def visible_lesson(*, lesson_id: int, user: Any) -> Lesson:
+def visible_lesson(*, lesson_id: int, user: accounts.Principal) -> Lesson:
     lesson = selectors.lesson_with_course(lesson_id=lesson_id)
     if lesson is None:
         raise NotFoundError("No such lesson.")

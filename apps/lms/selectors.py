@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from django.contrib.postgres.search import SearchQuery
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
@@ -65,19 +64,19 @@ def lesson_with_course(*, lesson_id: int) -> Lesson | None:
     return Lesson.objects.select_related("module__course").filter(pk=lesson_id).first()
 
 
-def is_enrolled(*, course: Course, user: Any) -> bool:
+def is_enrolled(*, course: Course, user: accounts.Principal) -> bool:
     """Enrolled now or in the past (completed included), not withdrawn."""
     return bool(getattr(user, "is_authenticated", False)) and (
-        Enrollment.objects.filter(course=course, user_id=user.pk)
+        Enrollment.objects.filter(course=course, user_id=accounts.user_id_of(user))
         .exclude(status=EnrollmentStatus.WITHDRAWN)
         .exists()
     )
 
 
-def teaching(*, user: Any) -> QuerySet[Course]:
+def teaching(*, user: accounts.Principal) -> QuerySet[Course]:
     """Courses the user teaches, in every state, most recently changed first."""
     return (
-        Course.objects.filter(instructor_links__user=user)
+        Course.objects.filter(instructor_links__user_id=accounts.user_id_of(user))
         .defer("description")
         .order_by("-updated_at", "-id")
     )
@@ -118,21 +117,29 @@ def bank_with_questions(*, bank_id: int) -> QuestionBank | None:
     )
 
 
-def missing_prerequisites(*, course: Course, user: Any) -> list[Course]:
+def missing_prerequisites(*, course: Course, user: accounts.Principal) -> list[Course]:
     done = set(
-        Enrollment.objects.filter(user=user, status=EnrollmentStatus.COMPLETED).values_list(
-            "course_id", flat=True
-        )
+        Enrollment.objects.filter(
+            user_id=accounts.user_id_of(user), status=EnrollmentStatus.COMPLETED
+        ).values_list("course_id", flat=True)
     )
     return [c for c in course.prerequisites.all() if c.pk not in done]
 
 
-def enrollments_of(*, user: Any) -> QuerySet[Enrollment]:
-    return Enrollment.objects.filter(user=user).select_related("course").order_by("-enrolled_at")
+def enrollments_of(*, user: accounts.Principal) -> QuerySet[Enrollment]:
+    return (
+        Enrollment.objects.filter(user_id=accounts.user_id_of(user))
+        .select_related("course")
+        .order_by("-enrolled_at")
+    )
 
 
-def enrollment_of(*, course: Course, user: Any) -> Enrollment | None:
-    return Enrollment.objects.filter(course=course, user=user).select_related("course").first()
+def enrollment_of(*, course: Course, user: accounts.Principal) -> Enrollment | None:
+    return (
+        Enrollment.objects.filter(course=course, user_id=accounts.user_id_of(user))
+        .select_related("course")
+        .first()
+    )
 
 
 @dataclass(frozen=True)
@@ -195,6 +202,6 @@ def attempt_questions(*, attempt: QuizAttempt) -> list[Question]:
     return [found[qid] for qid in attempt.question_ids if qid in found]
 
 
-def attempts_of(*, user: Any, quiz_id: int | None = None) -> QuerySet[QuizAttempt]:
-    attempts = QuizAttempt.objects.filter(user=user).select_related("quiz")
+def attempts_of(*, user: accounts.Principal, quiz_id: int | None = None) -> QuerySet[QuizAttempt]:
+    attempts = QuizAttempt.objects.filter(user_id=accounts.user_id_of(user)).select_related("quiz")
     return attempts.filter(quiz_id=quiz_id) if quiz_id else attempts

@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.accounts.public import Principal, user_id_of
 from apps.lms import catalog_cache, policies, selectors
 from apps.lms.api import serializers as s
 from apps.lms.models import Question, Quiz, QuizAttempt
@@ -272,10 +273,10 @@ class AttemptStartView(APIView):
         return Response(_attempt_body(attempt, review=False), status=status.HTTP_201_CREATED)
 
 
-def _my_attempt(attempt_id: int, user: Any) -> QuizAttempt:
+def _my_attempt(attempt_id: int, user: Principal) -> QuizAttempt:
     attempt = (
         QuizAttempt.objects.select_related("quiz__bank", "quiz__course")
-        .filter(pk=attempt_id, user=user)
+        .filter(pk=attempt_id, user_id=user_id_of(user))
         .first()
     )
     if attempt is None:  # someone else's attempt is as invisible as a missing one

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
-from typing import Any
 
 from celery import current_app
 from django.conf import settings
@@ -66,7 +65,9 @@ def issue_certificate(*, user_id: int, course_id: int) -> tuple[Certificate, boo
 
 
 @transaction.atomic
-def revoke_certificate(*, certificate: Certificate, by: Any, reason: str) -> Certificate:
+def revoke_certificate(
+    *, certificate: Certificate, by: accounts.Principal, reason: str
+) -> Certificate:
     certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
     if certificate.revoked_at is not None:
         raise ConflictError("The certificate is already revoked.", code=LmsError.ALREADY_REVOKED)

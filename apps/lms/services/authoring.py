@@ -54,7 +54,7 @@ def _prerequisites(slugs: list[str], *, exclude: Course | None = None) -> list[C
 @transaction.atomic
 def create_course(
     *,
-    author: Any,
+    author: accounts.Principal,
     title: str,
     slug: str | None = None,
     summary: str = "",
@@ -84,14 +84,14 @@ def create_course(
             code=LmsError.SLUG_TAKEN,
             fields={"slug": ["Already taken."]},
         ) from exc
-    CourseInstructor.objects.create(course=course, user=author)
+    CourseInstructor.objects.create(course=course, user_id=accounts.user_id_of(author))
     if prerequisites:
         course.prerequisites.set(_prerequisites(prerequisites, exclude=course))
     return course
 
 
 @transaction.atomic
-def update_course(*, course: Course, user: Any, **changes: Any) -> Course:
+def update_course(*, course: Course, user: accounts.Principal, **changes: Any) -> Course:
     require_editor(course=course, user=user)
     prerequisites = changes.pop("prerequisites", None)
     if "skills" in changes:
@@ -110,7 +110,7 @@ def update_course(*, course: Course, user: Any, **changes: Any) -> Course:
 
 
 @transaction.atomic
-def publish_course(*, course: Course, user: Any) -> Course:
+def publish_course(*, course: Course, user: accounts.Principal) -> Course:
     require_editor(course=course, user=user)
     course = Course.objects.select_for_update().get(pk=course.pk)
     if course.status == CourseStatus.PUBLISHED:
@@ -147,7 +147,9 @@ def _next_position(queryset: Any) -> int:
 
 
 @transaction.atomic
-def add_module(*, course: Course, user: Any, title: str, position: int | None = None) -> Module:
+def add_module(
+    *, course: Course, user: accounts.Principal, title: str, position: int | None = None
+) -> Module:
     require_editor(course=course, user=user)
     if position is None:
         position = _next_position(course.modules.all())
@@ -156,7 +158,12 @@ def add_module(*, course: Course, user: Any, title: str, position: int | None = 
 
 @transaction.atomic
 def add_lesson(
-    *, module: Module, user: Any, title: str, kind: str = LessonKind.TEXT, **fields: Any
+    *,
+    module: Module,
+    user: accounts.Principal,
+    title: str,
+    kind: str = LessonKind.TEXT,
+    **fields: Any,
 ) -> Lesson:
     require_editor(course=module.course, user=user)
     _check_lesson_content(kind, fields)
@@ -166,7 +173,7 @@ def add_lesson(
 
 
 @transaction.atomic
-def update_lesson(*, lesson: Lesson, user: Any, **changes: Any) -> Lesson:
+def update_lesson(*, lesson: Lesson, user: accounts.Principal, **changes: Any) -> Lesson:
     require_editor(course=lesson.module.course, user=user)
     changed = model_update(instance=lesson, data=changes, fields=LESSON_FIELDS, save=False)
     # The lesson as edited must still make sense (a video lesson keeps a video) before it's saved.
@@ -204,7 +211,7 @@ MEDIA_EXTENSIONS = {
 
 
 @transaction.atomic
-def attach_lesson_media(*, lesson: Lesson, user: Any, upload: Any) -> Lesson:
+def attach_lesson_media(*, lesson: Lesson, user: accounts.Principal, upload: Any) -> Lesson:
     require_editor(course=lesson.module.course, user=user)
     extension = Path(upload.name or "").suffix.lower()
     if extension not in MEDIA_EXTENSIONS:
@@ -228,7 +235,7 @@ def _check_lesson_content(kind: str, fields: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def archive_course(*, course: Course, user: Any) -> Course:
+def archive_course(*, course: Course, user: accounts.Principal) -> Course:
     """Close a published course: it leaves the catalog and takes no new learners; those
     enrolled keep their access, progress and certificates."""
     require_editor(course=course, user=user)
@@ -246,7 +253,7 @@ def archive_course(*, course: Course, user: Any) -> Course:
 
 
 @transaction.atomic
-def delete_course(*, course: Course, user: Any) -> None:
+def delete_course(*, course: Course, user: accounts.Principal) -> None:
     """Only a draft can be deleted: a course learners have seen is archived instead."""
     require_editor(course=course, user=user)
     course = Course.objects.select_for_update().get(pk=course.pk)
@@ -263,14 +270,14 @@ def delete_course(*, course: Course, user: Any) -> None:
 
 
 @transaction.atomic
-def update_module(*, module: Module, user: Any, **changes: Any) -> Module:
+def update_module(*, module: Module, user: accounts.Principal, **changes: Any) -> Module:
     require_editor(course=module.course, user=user)
     model_update(instance=module, data=changes, fields=MODULE_FIELDS)
     return module
 
 
 @transaction.atomic
-def delete_module(*, module: Module, user: Any) -> None:
+def delete_module(*, module: Module, user: accounts.Principal) -> None:
     """Delete a module and its lessons; its quizzes stay, as course-level quizzes."""
     course = module.course
     require_editor(course=course, user=user)
@@ -283,7 +290,7 @@ def delete_module(*, module: Module, user: Any) -> None:
 
 
 @transaction.atomic
-def delete_lesson(*, lesson: Lesson, user: Any) -> None:
+def delete_lesson(*, lesson: Lesson, user: accounts.Principal) -> None:
     course = lesson.module.course
     require_editor(course=course, user=user)
     _refuse_if_learned([lesson])
@@ -322,7 +329,7 @@ def _delete_files_on_commit(files: list[Any]) -> None:
 
 
 @transaction.atomic
-def add_instructor(*, course: Course, user: Any, email: str) -> accounts.UserSummary:
+def add_instructor(*, course: Course, user: accounts.Principal, email: str) -> accounts.UserSummary:
     """Make another instructor a co-instructor of the course (no-op if already one)."""
     require_editor(course=course, user=user)
     colleague = accounts.find_active_user_by_email(email)
@@ -333,7 +340,7 @@ def add_instructor(*, course: Course, user: Any, email: str) -> accounts.UserSum
 
 
 @transaction.atomic
-def remove_instructor(*, course: Course, user: Any, instructor_id: int) -> None:
+def remove_instructor(*, course: Course, user: accounts.Principal, instructor_id: int) -> None:
     require_editor(course=course, user=user)
     # Lock the course's instructor rows: two removals at once must not leave it with none.
     links = list(CourseInstructor.objects.select_for_update().filter(course=course))

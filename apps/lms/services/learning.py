@@ -9,12 +9,11 @@ Enrollment state machine (who: the learner themself):
 
 from __future__ import annotations
 
-from typing import Any
-
 from celery import current_app
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from apps.accounts.public import Principal, user_id_of
 from apps.lms import selectors
 from apps.lms.errors import LmsError
 from apps.lms.models import (
@@ -32,17 +31,20 @@ from gigsy.tasks import enqueue_after_commit
 
 
 @transaction.atomic
-def enroll(*, course: Course, user: Any) -> tuple[Enrollment, bool]:
+def enroll(*, course: Course, user: Principal) -> tuple[Enrollment, bool]:
     """Returns (enrollment, created). Enrolling again while active is a no-op."""
     if course.status == CourseStatus.DRAFT:
         raise NotFoundError("No such course.")
+    user_id = user_id_of(user)
     missing = selectors.missing_prerequisites(course=course, user=user)
     if missing:
         raise ConflictError(
             "Complete the prerequisite courses first: " + ", ".join(c.title for c in missing),
             code=LmsError.PREREQUISITES_MISSING,
         )
-    enrollment = Enrollment.objects.select_for_update().filter(course=course, user=user).first()
+    enrollment = (
+        Enrollment.objects.select_for_update().filter(course=course, user_id=user_id).first()
+    )
     if course.status == CourseStatus.ARCHIVED and (
         enrollment is None or enrollment.status == EnrollmentStatus.WITHDRAWN
     ):
@@ -57,20 +59,20 @@ def enroll(*, course: Course, user: Any) -> tuple[Enrollment, bool]:
         return enrollment, False
     try:
         with transaction.atomic():
-            enrollment = Enrollment.objects.create(course=course, user=user)
+            enrollment = Enrollment.objects.create(course=course, user_id=user_id)
     except IntegrityError:  # a concurrent request enrolled first
-        return Enrollment.objects.get(course=course, user=user), False
-    record_learner(user_id=user.pk)
+        return Enrollment.objects.get(course=course, user_id=user_id), False
+    record_learner(user_id=user_id)
     publish(
         "enrollment.created",
-        {"enrollment_id": str(enrollment.pk), "user_id": str(user.pk), "course_id": str(course.pk)},
+        {"enrollment_id": str(enrollment.pk), "user_id": str(user_id), "course_id": str(course.pk)},
         producer="lms",
     )
     return enrollment, True
 
 
 @transaction.atomic
-def unenroll(*, course: Course, user: Any) -> Enrollment:
+def unenroll(*, course: Course, user: Principal) -> Enrollment:
     enrollment = _enrollment(course=course, user=user, lock=True)
     if enrollment.status == EnrollmentStatus.WITHDRAWN:
         raise ConflictError("You are not enrolled in this course.", code=LmsError.NOT_ENROLLED)
@@ -80,7 +82,7 @@ def unenroll(*, course: Course, user: Any) -> Enrollment:
 
 
 @transaction.atomic
-def complete_lesson(*, lesson: Lesson, user: Any) -> selectors.Progress:
+def complete_lesson(*, lesson: Lesson, user: Principal) -> selectors.Progress:
     """Record the completion (once) and return the learner's progress after it."""
     course = lesson.module.course
     enrollment = _enrollment(course=course, user=user, lock=True)
@@ -120,7 +122,7 @@ def complete_if_done(*, enrollment: Enrollment) -> selectors.Progress:
 
 
 @transaction.atomic
-def reset_progress(*, course: Course, user: Any) -> Enrollment:
+def reset_progress(*, course: Course, user: Principal) -> Enrollment:
     """Start over for a retake: completions go, attempts stay as history of the old cycle.
     A certificate already earned is kept."""
     enrollment = _enrollment(course=course, user=user, lock=True)
@@ -135,11 +137,11 @@ def reset_progress(*, course: Course, user: Any) -> Enrollment:
     return enrollment
 
 
-def _enrollment(*, course: Course, user: Any, lock: bool = False) -> Enrollment:
+def _enrollment(*, course: Course, user: Principal, lock: bool = False) -> Enrollment:
     queryset = Enrollment.objects.select_related("course")
     if lock:
         queryset = queryset.select_for_update(of=("self",))
-    enrollment = queryset.filter(course=course, user=user).first()
+    enrollment = queryset.filter(course=course, user_id=user_id_of(user)).first()
     if enrollment is None:
         raise ConflictError("Enroll in the course first.", code=LmsError.NOT_ENROLLED)
     return enrollment

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from apps.accounts.public import Principal
 from apps.lms.errors import LmsError
 from apps.lms.models import Course, Module, Question, QuestionBank, QuestionKind, Quiz
 from apps.lms.policies import require_editor
@@ -17,7 +18,7 @@ from gigsy.updates import model_update, reject_unknown_fields
 
 
 @transaction.atomic
-def create_bank(*, course: Course, user: Any, title: str) -> QuestionBank:
+def create_bank(*, course: Course, user: Principal, title: str) -> QuestionBank:
     require_editor(course=course, user=user)
     return QuestionBank.objects.create(course=course, title=title)
 
@@ -26,7 +27,7 @@ def create_bank(*, course: Course, user: Any, title: str) -> QuestionBank:
 def add_question(
     *,
     bank: QuestionBank,
-    user: Any,
+    user: Principal,
     kind: str,
     prompt: str,
     choices: list[dict[str, str]] | None = None,
@@ -92,7 +93,7 @@ QUIZ_FIELDS = (
 
 
 @transaction.atomic
-def update_bank(*, bank: QuestionBank, user: Any, title: str) -> QuestionBank:
+def update_bank(*, bank: QuestionBank, user: Principal, title: str) -> QuestionBank:
     require_editor(course=bank.course, user=user)
     bank.title = title
     bank.save(update_fields=["title"])
@@ -100,7 +101,7 @@ def update_bank(*, bank: QuestionBank, user: Any, title: str) -> QuestionBank:
 
 
 @transaction.atomic
-def delete_bank(*, bank: QuestionBank, user: Any) -> None:
+def delete_bank(*, bank: QuestionBank, user: Principal) -> None:
     require_editor(course=bank.course, user=user)
     if bank.quizzes.exists():
         raise ConflictError(
@@ -110,7 +111,7 @@ def delete_bank(*, bank: QuestionBank, user: Any) -> None:
 
 
 @transaction.atomic
-def update_question(*, question: Question, user: Any, **changes: Any) -> Question:
+def update_question(*, question: Question, user: Principal, **changes: Any) -> Question:
     """Edits apply to open and future attempts; graded attempts keep the points they got."""
     require_editor(course=question.bank.course, user=user)
     changed = model_update(instance=question, data=changes, fields=QUESTION_FIELDS, save=False)
@@ -120,7 +121,7 @@ def update_question(*, question: Question, user: Any, **changes: Any) -> Questio
 
 
 @transaction.atomic
-def retire_question(*, question: Question, user: Any) -> None:
+def retire_question(*, question: Question, user: Principal) -> None:
     """Never drawn again; kept so past attempts can still be reviewed."""
     require_editor(course=question.bank.course, user=user)
     if question.retired_at is None:
@@ -133,7 +134,9 @@ def live_questions(bank: QuestionBank) -> Any:
 
 
 @transaction.atomic
-def create_quiz(*, course: Course, user: Any, bank_id: int, title: str, **options: Any) -> Quiz:
+def create_quiz(
+    *, course: Course, user: Principal, bank_id: int, title: str, **options: Any
+) -> Quiz:
     require_editor(course=course, user=user)
     quiz = Quiz(course=course, title=title)
     _apply_quiz_changes(quiz, {"bank_id": bank_id, **options})
@@ -142,7 +145,7 @@ def create_quiz(*, course: Course, user: Any, bank_id: int, title: str, **option
 
 
 @transaction.atomic
-def update_quiz(*, quiz: Quiz, user: Any, **changes: Any) -> Quiz:
+def update_quiz(*, quiz: Quiz, user: Principal, **changes: Any) -> Quiz:
     """Changes apply to attempts started afterwards; an open attempt keeps its deadline and
     drawn questions."""
     require_editor(course=quiz.course, user=user)
@@ -155,7 +158,7 @@ def update_quiz(*, quiz: Quiz, user: Any, **changes: Any) -> Quiz:
 
 
 @transaction.atomic
-def delete_quiz(*, quiz: Quiz, user: Any) -> None:
+def delete_quiz(*, quiz: Quiz, user: Principal) -> None:
     require_editor(course=quiz.course, user=user)
     if quiz.attempts.exists():
         raise ConflictError(

@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from apps.accounts.public import Principal, user_id_of
 from apps.lms.errors import LmsError
 from apps.lms.models import (
     CourseStatus,
@@ -40,23 +41,26 @@ _random = random.SystemRandom()
 
 
 @transaction.atomic
-def start_attempt(*, quiz: Quiz, user: Any) -> QuizAttempt:
+def start_attempt(*, quiz: Quiz, user: Principal) -> QuizAttempt:
     """Start an attempt, or return the one still open (a double click starts one)."""
     if quiz.course.status == CourseStatus.DRAFT:
         raise NotFoundError("No such quiz.")
+    user_id = user_id_of(user)
     enrollment = (
-        Enrollment.objects.select_for_update().filter(course=quiz.course_id, user=user).first()
+        Enrollment.objects.select_for_update()
+        .filter(course=quiz.course_id, user_id=user_id)
+        .first()
     )
     if enrollment is None or enrollment.status == EnrollmentStatus.WITHDRAWN:
         raise ConflictError("Enroll in the course first.", code=LmsError.NOT_ENROLLED)
     open_attempt = QuizAttempt.objects.filter(
-        quiz=quiz, user=user, submitted_at__isnull=True
+        quiz=quiz, user_id=user_id, submitted_at__isnull=True
     ).first()
     if open_attempt is not None:
         if not _expired(open_attempt):
             return open_attempt
         _grade(open_attempt, answers={}, now=timezone.now())
-    used = QuizAttempt.objects.filter(quiz=quiz, user=user, cycle=enrollment.cycle).count()
+    used = QuizAttempt.objects.filter(quiz=quiz, user_id=user_id, cycle=enrollment.cycle).count()
     if quiz.max_attempts is not None and used >= quiz.max_attempts:
         raise ConflictError(
             f"All {quiz.max_attempts} attempts are used.", code=LmsError.NO_ATTEMPTS_LEFT
@@ -74,7 +78,7 @@ def start_attempt(*, quiz: Quiz, user: Any) -> QuizAttempt:
         with transaction.atomic():
             return QuizAttempt.objects.create(
                 quiz=quiz,
-                user=user,
+                user_id=user_id,
                 enrollment=enrollment,
                 cycle=enrollment.cycle,
                 number=used + 1,
@@ -82,7 +86,7 @@ def start_attempt(*, quiz: Quiz, user: Any) -> QuizAttempt:
                 deadline=deadline,
             )
     except IntegrityError:  # a concurrent start won: return its attempt
-        return QuizAttempt.objects.get(quiz=quiz, user=user, submitted_at__isnull=True)
+        return QuizAttempt.objects.get(quiz=quiz, user_id=user_id, submitted_at__isnull=True)
 
 
 @dataclass(frozen=True)
@@ -92,13 +96,13 @@ class GradedAttempt:
 
 
 @transaction.atomic
-def submit_attempt(*, attempt_id: int, user: Any, answers: dict[str, Any]) -> GradedAttempt:
+def submit_attempt(*, attempt_id: int, user: Principal, answers: dict[str, Any]) -> GradedAttempt:
     # Lock the attempt only: a join would also lock the quiz row and serialize every
     # learner's submission to the same quiz. Someone else's attempt is as missing as none.
     attempt = (
         QuizAttempt.objects.select_for_update(of=("self",))
         .select_related("quiz__course", "quiz__bank")
-        .filter(pk=attempt_id, user=user)
+        .filter(pk=attempt_id, user_id=user_id_of(user))
         .first()
     )
     if attempt is None:
