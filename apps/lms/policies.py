@@ -80,29 +80,29 @@ def require_author(*, user: accounts.Principal) -> None:
 # --- lookups that apply the policy: what the API layer and areas fetch by slug or id ------------
 
 
-def visible_course(*, slug: str, user: accounts.Principal) -> Course:
-    """The course alone (one query), if the user may see it."""
-    course = selectors.course_by_slug(slug=slug)
+def _course_or_404(course: Course | None) -> Course:
     if course is None:
         raise NotFoundError(NO_SUCH_COURSE)
+    return course
+
+
+def visible_course(*, slug: str, user: accounts.Principal) -> Course:
+    """The course alone (one query), if the user may see it."""
+    course = _course_or_404(selectors.course_by_slug(slug=slug))
     require_visible(course=course, user=user)
     return course
 
 
 def visible_syllabus(*, slug: str, user: accounts.Principal) -> Course:
     """The course with modules, lessons and quizzes prefetched, if the user may see it."""
-    course = selectors.course_with_syllabus(slug=slug)
-    if course is None:
-        raise NotFoundError(NO_SUCH_COURSE)
+    course = _course_or_404(selectors.course_with_syllabus(slug=slug))
     require_visible(course=course, user=user)
     return course
 
 
 def taught_course(*, slug: str, user: accounts.Principal) -> Course:
     """The course, for its instructors and operators (403 for others who can see it)."""
-    course = selectors.course_by_slug(slug=slug)
-    if course is None:
-        raise NotFoundError(NO_SUCH_COURSE)
+    course = _course_or_404(selectors.course_by_slug(slug=slug))
     require_editor(course=course, user=user)
     return course
 
