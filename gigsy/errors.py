@@ -17,7 +17,7 @@ _ENUMS: dict[str, type[StrEnum]] = {}
 
 def error_codes(enum: _E) -> _E:
     """Class decorator: declare a context's error codes (a code may not mean two things)."""
-    for member in enum:  # type: ignore[attr-defined]
+    for member in enum:
         for other_name, other in _ENUMS.items():
             if other_name != enum.__qualname__ and member.value in other.__members__.values():
                 raise ValueError(f"error code {member.value!r} is declared twice")

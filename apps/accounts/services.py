@@ -121,7 +121,12 @@ def _publish_updated(*, user: User, actor_id: int | None) -> None:
 
 def users_removed_by_operator(*, user_ids: list[int]) -> None:
     """Deleted users' tokens must stop working now, not when the cache entry expires."""
-    transaction.on_commit(lambda: [forget_cached_user(pk) for pk in user_ids])
+
+    def forget() -> None:
+        for pk in user_ids:
+            forget_cached_user(pk)
+
+    transaction.on_commit(forget)
 
 
 @transaction.atomic
@@ -157,7 +162,8 @@ def change_password(*, user: User, current_password: str, new_password: str) -> 
 def log_out(*, refresh: str, everywhere: bool = False) -> None:
     """Blacklist this refresh token; with `everywhere`, end every session of its user.
     Raises simplejwt's TokenError for an invalid, expired or already used token."""
-    token = RefreshToken(refresh)
+    # simplejwt annotates `token` as a Token; what it takes (and decodes) is the encoded str.
+    token = RefreshToken(refresh)  # type: ignore[arg-type]
     token.blacklist()
     if everywhere:
         user = User.objects.filter(pk=token[jwt_settings.USER_ID_CLAIM]).first()

@@ -31,10 +31,10 @@ def paginated(
     request: Request,
     view: APIView,
     items: Sequence[Any] | QuerySet[Any],
-    output: type[serializers.Serializer],  # type: ignore[type-arg]
+    output: type[serializers.Serializer[Any]],
 ) -> Response:
     """One page of `items` rendered with `output`, in the `{count, next, previous, results}`
     envelope."""
     paginator = PageNumberPagination()
-    page = paginator.paginate_queryset(items, request, view=view)  # type: ignore[arg-type]
+    page = paginator.paginate_queryset(items, request, view=view)
     return paginator.get_paginated_response([represent(output, item) for item in page or []])

@@ -6,6 +6,7 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -28,9 +29,19 @@ from apps.accounts.api.throttling import (
     LoginIPThrottle,
     RegisterIPThrottle,
 )
+from apps.accounts.models import User
 from gigsy.api.inputs import parse
 from gigsy.api.representation import represent
 from gigsy.api.responses import error_responses
+
+
+def _signed_in(request: Request) -> User:
+    """The caller's own account: these views let only signed-in callers in (the default
+    IsAuthenticated), whose `request.user` is a `User` (from the token's cache, no query)."""
+    user = request.user
+    if not isinstance(user, User):
+        raise NotAuthenticated()
+    return user
 
 
 class RegisterView(APIView):
@@ -98,8 +109,9 @@ class PasswordView(APIView):
         summary="Change my password: every other session ends, this one gets new tokens",
     )
     def post(self, request: Request) -> Response:
-        services.change_password(user=request.user, **parse(PasswordChangeInput, request))
-        refresh = RefreshToken.for_user(request.user)
+        user = _signed_in(request)
+        services.change_password(user=user, **parse(PasswordChangeInput, request))
+        refresh = RefreshToken.for_user(user)
         return Response({"access": str(refresh.access_token), "refresh": str(refresh)})
 
 
@@ -114,5 +126,7 @@ class MeView(APIView):
         summary="Change your display name or time zone",
     )
     def patch(self, request: Request) -> Response:
-        user = services.update_profile(user=request.user, **parse(ProfileUpdateInput, request))
+        user = services.update_profile(
+            user=_signed_in(request), **parse(ProfileUpdateInput, request)
+        )
         return Response(represent(UserOutput, user))

@@ -51,7 +51,8 @@ class LessonInput(StrictInput):
     video_url = serializers.URLField(required=False, allow_blank=True)
     duration_minutes = serializers.IntegerField(min_value=0, max_value=10_000, required=False)
     position = serializers.IntegerField(min_value=0, max_value=MAX_POSITION, required=False)
-    required = serializers.BooleanField(required=False)
+    # A declared field: DRF's metaclass takes it out of the class, Field.required stays.
+    required = serializers.BooleanField(required=False)  # type: ignore[assignment]
 
 
 class LessonUpdateInput(LessonInput):
@@ -107,7 +108,8 @@ class QuizInput(StrictInput):
     time_limit_seconds = serializers.IntegerField(
         min_value=10, max_value=7 * 24 * 3600, required=False, allow_null=True
     )
-    required = serializers.BooleanField(required=False)
+    # A declared field: DRF's metaclass takes it out of the class, Field.required stays.
+    required = serializers.BooleanField(required=False)  # type: ignore[assignment]
 
 
 class QuizUpdateInput(QuizInput):
@@ -139,7 +141,8 @@ class LessonOutlineOutput(serializers.Serializer):
     title = serializers.CharField()
     kind = serializers.CharField()
     duration_minutes = serializers.IntegerField()
-    required = serializers.BooleanField()
+    # A declared field: DRF's metaclass takes it out of the class, Field.required stays.
+    required = serializers.BooleanField()  # type: ignore[assignment]
 
 
 class QuizOutlineOutput(serializers.Serializer):
@@ -150,7 +153,8 @@ class QuizOutlineOutput(serializers.Serializer):
     pass_mark_percent = serializers.IntegerField()
     max_attempts = serializers.IntegerField(allow_null=True)
     time_limit_seconds = serializers.IntegerField(allow_null=True)
-    required = serializers.BooleanField()
+    # A declared field: DRF's metaclass takes it out of the class, Field.required stays.
+    required = serializers.BooleanField()  # type: ignore[assignment]
 
 
 class ModuleOutlineOutput(serializers.Serializer):

@@ -6,6 +6,7 @@ Thin views: parse input, call a service or selector, shape output. Permissions b
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.shortcuts import get_object_or_404
@@ -30,7 +31,7 @@ from gigsy.errors import ForbiddenError, NotFoundError
 
 # --- catalog and authoring ---------------------------------------------------------------------
 class CourseListView(APIView):
-    def get_permissions(self) -> list[Any]:
+    def get_permissions(self) -> Sequence[Any]:
         return (
             [permissions.AllowAny()] if self.request.method == "GET" else super().get_permissions()
         )
@@ -76,7 +77,7 @@ class CourseListView(APIView):
 
 
 class CourseDetailView(APIView):
-    def get_permissions(self) -> list[Any]:
+    def get_permissions(self) -> Sequence[Any]:
         return (
             [permissions.AllowAny()] if self.request.method == "GET" else super().get_permissions()
         )

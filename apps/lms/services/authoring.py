@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -325,7 +326,7 @@ def _refuse_if_last_lessons(course: Course, lessons: list[Lesson]) -> None:
 def _delete_files_on_commit(files: list[Any]) -> None:
     for file in files:
         storage, name = file.storage, file.name
-        transaction.on_commit(lambda storage=storage, name=name: storage.delete(name))
+        transaction.on_commit(functools.partial(storage.delete, name))
 
 
 @transaction.atomic

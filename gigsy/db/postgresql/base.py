@@ -11,7 +11,7 @@ index and constraint names that PostgreSQL would otherwise look for on the searc
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from django.db.backends.postgresql.base import DatabaseWrapper as PostgresDatabaseWrapper
 from django.db.backends.postgresql.introspection import (
@@ -24,7 +24,7 @@ from django.db.backends.postgresql.operations import (
 from django.db.backends.postgresql.schema import (
     DatabaseSchemaEditor as PostgresSchemaEditor,
 )
-from django.db.backends.utils import split_identifier
+from django.db.backends.utils import CursorWrapper, split_identifier
 
 _SYSTEM_SCHEMAS = ("pg_catalog", "pg_toast", "information_schema")
 # Django's lookups: `<alias>.relname = %s ... AND pg_catalog.pg_table_is_visible(<alias>.oid)`.
@@ -52,13 +52,20 @@ class _RegclassCursor:
         return getattr(self._cursor, name)
 
 
+def _regclass_cursor(cursor: Any) -> CursorWrapper:
+    # A proxy, not a CursorWrapper: it forwards everything but `execute` to the real cursor.
+    return cast(CursorWrapper, _RegclassCursor(cursor))
+
+
 def qualified(table_name: str) -> str:
     """A name `to_regclass()` resolves: already-quoted names pass, bare names get quoted."""
     return table_name if table_name.startswith('"') else f'"{table_name}"'
 
 
 class DatabaseIntrospection(PostgresIntrospection):
-    def get_table_list(self, cursor: Any) -> list[TableInfo]:
+    # Django's PostgreSQL introspection returns its own three-field TableInfo here too; the stubs
+    # know only the base two-field one.
+    def get_table_list(self, cursor: Any) -> list[TableInfo]:  # type: ignore[override]
         cursor.execute(
             """
             SELECT
@@ -86,24 +93,27 @@ class DatabaseIntrospection(PostgresIntrospection):
         return tables
 
     def get_table_description(self, cursor: Any, table_name: str) -> Any:
-        return super().get_table_description(_RegclassCursor(cursor), qualified(table_name))
+        return super().get_table_description(_regclass_cursor(cursor), qualified(table_name))
 
     def get_sequences(self, cursor: Any, table_name: str, table_fields: Any = ()) -> Any:
-        sequences = super().get_sequences(_RegclassCursor(cursor), qualified(table_name))
+        sequences = super().get_sequences(_regclass_cursor(cursor), qualified(table_name))
         for sequence in sequences:
             sequence["table"] = table_name
         return sequences
 
     def get_relations(self, cursor: Any, table_name: str) -> Any:
-        return super().get_relations(_RegclassCursor(cursor), qualified(table_name))
+        return super().get_relations(_regclass_cursor(cursor), qualified(table_name))
 
     def get_constraints(self, cursor: Any, table_name: str) -> Any:
-        return super().get_constraints(_RegclassCursor(cursor), qualified(table_name))
+        return super().get_constraints(_regclass_cursor(cursor), qualified(table_name))
 
 
 class DatabaseSchemaEditor(PostgresSchemaEditor):
     """Index names and SET CONSTRAINTS resolve through the search_path, which does not hold
-    the context schemas: qualify them with the table's schema."""
+    the context schemas: qualify them with the table's schema.
+
+    The `_*_sql` methods extended here are Django's private ones, absent from django-stubs
+    (hence the `type: ignore[misc]` on their `super()` calls)."""
 
     # Django's template names the constraint bare in SET CONSTRAINTS; ours adds the schema.
     sql_delete_fk = (
@@ -118,17 +128,17 @@ class DatabaseSchemaEditor(PostgresSchemaEditor):
     def _delete_index_sql(
         self, model: Any, name: str, sql: Any = None, concurrently: bool = False
     ) -> Any:
-        statement = super()._delete_index_sql(model, name, sql=sql, concurrently=concurrently)
+        statement = super()._delete_index_sql(model, name, sql=sql, concurrently=concurrently)  # type: ignore[misc]
         statement.parts["name"] = self._namespace(model) + statement.parts["name"]
         return statement
 
     def _rename_index_sql(self, model: Any, old_name: str, new_name: str) -> Any:
-        statement = super()._rename_index_sql(model, old_name, new_name)
+        statement = super()._rename_index_sql(model, old_name, new_name)  # type: ignore[misc]
         statement.parts["old_name"] = self._namespace(model) + statement.parts["old_name"]
         return statement
 
     def _delete_constraint_sql(self, template: str, model: Any, name: str) -> Any:
-        statement = super()._delete_constraint_sql(template, model, name)
+        statement = super()._delete_constraint_sql(template, model, name)  # type: ignore[misc]
         if template in (self.sql_delete_index, self.sql_delete_index_concurrently):
             statement.parts["name"] = self._namespace(model) + statement.parts["name"]
         statement.parts["namespace"] = self._namespace(model)

@@ -36,7 +36,8 @@ class QuizSummaryOutput(serializers.Serializer):
     id = serializers.IntegerField()
     title = serializers.CharField()
     module_id = serializers.IntegerField(allow_null=True)
-    required = serializers.BooleanField()
+    # A declared field: DRF's metaclass takes it out of the class, Field.required stays.
+    required = serializers.BooleanField()  # type: ignore[assignment]
     pass_mark_percent = serializers.IntegerField()
     attempts_submitted = serializers.IntegerField()
     learners_attempted = serializers.IntegerField()

@@ -15,12 +15,13 @@ import io
 from collections.abc import Iterable
 from dataclasses import fields
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.utils.cache import patch_vary_headers
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -58,7 +59,11 @@ def _status(request: Request) -> str | None:
 
 
 class GradebookView(APIView):
-    renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, CsvRenderer]
+    # The stubs type these settings as dotted paths; DRF has imported the classes by now.
+    renderer_classes = [
+        *cast(list[type[BaseRenderer]], api_settings.DEFAULT_RENDERER_CLASSES),
+        CsvRenderer,
+    ]
 
     @extend_schema(
         parameters=[

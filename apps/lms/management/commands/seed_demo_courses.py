@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
@@ -12,7 +12,19 @@ from apps.lms.models import Course
 from apps.lms.services import authoring, quiz_authoring
 
 INSTRUCTOR = "instructor1@demo.gigsy.local"
-COURSES = [
+
+
+class CourseSpec(TypedDict):
+    slug: str
+    title: str
+    summary: str
+    level: str
+    skills: list[str]
+    lessons: list[tuple[str, str]]  # (title, body)
+    questions: list[tuple[str, str, list[dict[str, str]], Any]]  # (kind, prompt, choices, answer)
+
+
+COURSES: list[CourseSpec] = [
     {
         "slug": "python-foundations",
         "title": "Python Foundations",
