@@ -15,7 +15,7 @@ PROCESSES := web relay consumers worker beat $(if $(MONGODB_URL),,mongo)
 
 help:
 	@echo "make run    install what is missing, migrate, seed demo data, start every process"
-	@echo "make test   install what is missing, check services, ruff, import-linter, pytest"
+	@echo "make test   install what is missing, check services, ruff, import-linter, mypy, pytest"
 	@echo "make bench  benchmarks (bench/*.py) under the production server layout"
 
 # --- installation (re-runs only when a requirements file changes) -----------------------------
@@ -65,6 +65,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+	DJANGO_ENV=test $(VENV)/bin/mypy
 
 test: export DJANGO_ENV = test
 test: install mongo-standin services lint
