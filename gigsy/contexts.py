@@ -82,7 +82,7 @@ def merge_defaults(target: Any, contributions: Iterable[tuple[str, ModuleType]])
 
 
 def _add_missing_keys(
-    target: dict, extra: dict, where: str, context: str, owners: dict[str, str]
+    target: dict[str, Any], extra: dict[str, Any], where: str, context: str, owners: dict[str, str]
 ) -> None:
     # In place: anything that already holds a reference to the dict (DRF's and Celery's
     # settings readers) sees the contributed keys.

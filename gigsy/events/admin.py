@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
@@ -11,8 +11,13 @@ from django.http import HttpRequest
 from gigsy.events import inbox, registry
 from gigsy.events.models import DeadLetter, OutboxEvent
 
+if TYPE_CHECKING:  # ModelAdmin is generic only in the stubs (no django_stubs_ext at runtime)
+    _ModelAdmin = admin.ModelAdmin[Any]
+else:
+    _ModelAdmin = admin.ModelAdmin
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+
+class ReadOnlyAdmin(_ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 

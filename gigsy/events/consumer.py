@@ -35,7 +35,9 @@ log = structlog.get_logger("gigsy.consumer")
 
 def retry_delay(deliveries: int) -> float:
     """1 s, 2 s, 4 s ... capped at 60 s (base configurable for tests)."""
-    return min(60.0, settings.EVENTS_RETRY_BASE_SECONDS * 2 ** max(0, deliveries - 1))
+    base: float = settings.EVENTS_RETRY_BASE_SECONDS
+    delay: float = base * 2 ** max(0, deliveries - 1)  # int ** int is Any to mypy
+    return min(60.0, delay)
 
 
 class ConsumerRunner:
@@ -154,7 +156,7 @@ class ConsumerRunner:
             self.after_commit([m for m, _ in parsed])
         await asyncio.gather(*(self._settle(m, outcomes[e.id]) for m, e in parsed))
 
-    def _handle_sync(self, events: list[Event], deliveries: list[int]) -> dict:
+    def _handle_sync(self, events: list[Event], deliveries: list[int]) -> dict[str, inbox.Outcome]:
         close_old_connections()
         try:
             return inbox.handle_batch(self.handler, events)

@@ -11,6 +11,7 @@ import traceback
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict
 from enum import Enum
+from typing import Any
 
 import structlog
 from django.db import connection, transaction
@@ -127,7 +128,7 @@ def park(handler: Handler, event: Event, *, error: str, deliveries: int) -> None
     )
 
 
-def event_as_dict(event: Event) -> dict:
+def event_as_dict(event: Event) -> dict[str, Any]:
     return asdict(event)
 
 
