@@ -121,10 +121,6 @@ class SubmitInput(StrictInput):
     answers = serializers.DictField(child=serializers.JSONField(), allow_empty=True)
 
 
-class RevokeInput(StrictInput):
-    reason = serializers.CharField(max_length=300)
-
-
 # --- outputs -----------------------------------------------------------------------------------
 class CourseListOutput(serializers.Serializer):
     slug = serializers.CharField()
