@@ -98,3 +98,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_operator(self) -> bool:
         return self.is_staff
+
+    def token_revoked(self, *, issued_at: int) -> bool:
+        """Whether a token issued at `issued_at` (its `iat`, whole seconds) was ended by a
+        password change or "log out everywhere". Asked by the kernel's JWT authentication."""
+        revoked_at = self.sessions_revoked_at
+        return revoked_at is not None and issued_at < int(revoked_at.timestamp())

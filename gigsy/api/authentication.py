@@ -93,8 +93,10 @@ class CachedJWTAuthentication(JWTAuthentication):
 
         if not user.is_active:
             raise AuthenticationFailed("User is inactive", code=ErrorCode.USER_INACTIVE)
-        revoked_at = getattr(user, "sessions_revoked_at", None)
-        if revoked_at is not None and validated_token.get("iat", 0) < int(revoked_at.timestamp()):
+        # When a token stops working early (a password change, "log out everywhere") is the
+        # identity context's rule: the user model answers it, the kernel only asks.
+        token_revoked = getattr(user, "token_revoked", None)
+        if token_revoked is not None and token_revoked(issued_at=validated_token.get("iat", 0)):
             raise InvalidToken("Token was revoked (password change or log out everywhere)")
         structlog.contextvars.bind_contextvars(user_id=str(user.pk))
         return user
