@@ -11,7 +11,10 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.urls import Resolver404, resolve
+from django.views import csrf
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -107,8 +110,34 @@ def json_error(request: HttpRequest, code: str, message: str, status_code: int) 
     return JsonResponse(envelope(code, message), status=status_code)
 
 
+@csrf_exempt  # any method on an unknown path is a 404, never the CSRF page
 def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return json_error(request, ErrorCode.NOT_FOUND, "No such resource.", 404)
+    message = "No such resource."
+    if request.path.endswith("/") and _resolves(request.path.rstrip("/")):
+        message = (
+            f"No such resource: API paths have no trailing slash ({request.path.rstrip('/')})."
+        )
+    return json_error(request, ErrorCode.NOT_FOUND, message, 404)
+
+
+def _resolves(path: str) -> bool:
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return False
+    return match.func is not not_found
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: the envelope under /api/, Django's page elsewhere (the admin).
+
+    Token-authenticated API views are exempt (DRF's APIView); this answers for any plain Django
+    view under /api/ that a cookie-carrying browser posts to without the CSRF token."""
+    if request.path.startswith("/api/"):
+        return json_error(
+            request, ErrorCode.PERMISSION_DENIED, f"CSRF verification failed: {reason}", 403
+        )
+    return csrf.csrf_failure(request, reason=reason)
 
 
 def server_error(request: HttpRequest) -> JsonResponse:

@@ -27,6 +27,10 @@ SECRET_KEY = env.str("SECRET_KEY", default="")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=["http://localhost:3000"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=CORS_ALLOWED_ORIGINS)
+# Response headers browser code may read on a cross-origin response (docs/decisions/0005).
+CORS_EXPOSE_HEADERS = ["X-Request-ID", "Retry-After", "Content-Disposition", "ETag", "Location"]
+# A CSRF refusal under /api/ answers the JSON envelope; the admin keeps Django's page.
+CSRF_FAILURE_VIEW = "gigsy.api.errors.csrf_failure"
 
 # --- backing services (docs/architecture.md#backing-services) -------------------------------------
 DATABASE_URL = env.str("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/gigsy")
