@@ -1,4 +1,5 @@
-"""Reading request bodies: strict input serializers and one `parse` for every view."""
+"""Reading requests: strict input serializers and one `parse` for every view's body, and
+`parse_query` for the query parameters a view reads itself."""
 
 from __future__ import annotations
 
@@ -27,3 +28,15 @@ def parse(serializer_class: type[serializers.Serializer[Any]], request: Request)
     data = serializer_class(data=request.data)
     data.is_valid(raise_exception=True)
     return dict(data.validated_data)
+
+
+def parse_query(
+    serializer_class: type[serializers.Serializer[Any]], request: Request
+) -> dict[str, Any]:
+    """The view's own query parameters, validated: a malformed value (an unknown enum value, a
+    text too long) is the 400 `validation_error` naming the parameter. Parameters the
+    serializer does not name (`page`, a cache buster) are left alone. Document the same
+    serializer as the operation's parameters: `extend_schema(parameters=[Query])`."""
+    data = serializer_class(data=request.query_params)
+    data.is_valid(raise_exception=True)
+    return {name: value for name, value in data.validated_data.items() if value not in ("", None)}

@@ -12,17 +12,18 @@ from typing import Any
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, status
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.public import Principal, user_id_of
 from apps.lms import catalog_cache, policies, selectors
+from apps.lms.api import screen_serializers as screens
 from apps.lms.api import serializers as s
+from apps.lms.api.queries import CatalogQuery
 from apps.lms.models import Question, Quiz, QuizAttempt
 from apps.lms.services import authoring, learning, quizzes
-from gigsy.api.inputs import parse
+from gigsy.api.inputs import parse, parse_query
 from gigsy.api.pagination import paginated
 from gigsy.api.representation import represent
 from gigsy.api.responses import error_responses
@@ -38,21 +39,17 @@ class CourseListView(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("skill", str, description="skill slug"),
-            OpenApiParameter("level", str, enum=["beginner", "intermediate", "advanced"]),
-            OpenApiParameter("q", str, description="text search in title and summary"),
+            CatalogQuery,
             OpenApiParameter("page", int),
             OpenApiParameter("page_size", int),
         ],
-        responses={200: s.CourseListOutput(many=True)},
+        responses={200: s.CourseListOutput(many=True), **error_responses(400, 404)},
         summary="The catalog of published courses",
     )
     def get(self, request: Request) -> Response:
-        level = request.query_params.get("level")
-        if level and level not in ("beginner", "intermediate", "advanced"):
-            raise ValidationError({"level": [f"Unknown value {level!r}."]})
-        skill = request.query_params.get("skill")
-        text = (request.query_params.get("q") or "").strip()[:200] or None
+        query = parse_query(CatalogQuery, request)
+        skill, level = query.get("skill"), query.get("level")
+        text = query.get("q") or None  # trimmed by the serializer
 
         def build() -> Any:
             courses = selectors.catalog(skill=skill, level=level, text=text)
@@ -76,6 +73,22 @@ class CourseListView(APIView):
         )
 
 
+class SkillListView(APIView):
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
+        responses={200: screens.SkillOutput(many=True)},
+        summary="The skills of the published catalog, most taught first (the catalog's filter)",
+    )
+    def get(self, request: Request) -> Response:
+        def build() -> Any:
+            return paginated(request, self, selectors.skills_taught(), screens.SkillOutput).data
+
+        # Cached with the catalog: any change to a course retires it.
+        return Response(catalog_cache.page(url=request.build_absolute_uri(), build=build))
+
+
 class CourseDetailView(APIView):
     def get_permissions(self) -> Sequence[Any]:
         return (
@@ -83,13 +96,13 @@ class CourseDetailView(APIView):
         )
 
     @extend_schema(
-        responses={200: s.CourseDetailOutput, **error_responses(404)},
-        summary="A course with its syllabus",
+        responses={200: screens.CoursePageOutput, **error_responses(404)},
+        summary="A course page: its syllabus, instructors, counts and my enrollment",
     )
     def get(self, request: Request, slug: str) -> Response:
-        return Response(
-            represent(s.CourseDetailOutput, policies.visible_syllabus(slug=slug, user=request.user))
-        )
+        course = policies.visible_syllabus(slug=slug, user=request.user)
+        extras = selectors.course_page_extras(course=course, user=request.user)
+        return Response(screens.course_page(course, extras))
 
     @extend_schema(
         request=s.CourseUpdateInput,
@@ -191,12 +204,13 @@ class EnrollView(APIView):
 
 class MyEnrollmentsView(APIView):
     @extend_schema(
-        responses={200: s.EnrollmentOutput(many=True), **error_responses(401)},
-        summary="My enrollments",
+        parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
+        responses={200: screens.EnrollmentListOutput(many=True), **error_responses(401)},
+        summary="My enrollments, newest first, each with its course and progress percent",
     )
     def get(self, request: Request) -> Response:
         return paginated(
-            request, self, selectors.enrollments_of(user=request.user), s.EnrollmentOutput
+            request, self, selectors.enrollments_of(user=request.user), screens.EnrollmentListOutput
         )
 
 
@@ -262,16 +276,51 @@ def _attempt_body(
     return body
 
 
+class QuizStatusView(APIView):
+    @extend_schema(
+        responses={200: screens.QuizStatusOutput, **error_responses(401, 404)},
+        summary="My quiz page: the quiz's rules and my attempts used, left, best score and "
+        "open attempt (starts nothing)",
+    )
+    def get(self, request: Request, quiz_id: int) -> Response:
+        quiz = policies.visible_quiz(quiz_id=quiz_id, user=request.user)
+        return Response(
+            represent(screens.QuizStatusOutput, selectors.quiz_status(quiz=quiz, user=request.user))
+        )
+
+
 class AttemptStartView(APIView):
     @extend_schema(
+        parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
+        responses={200: screens.AttemptSummaryOutput(many=True), **error_responses(401, 404)},
+        summary="My attempts at a quiz, newest first (every cycle; no answers)",
+    )
+    def get(self, request: Request, quiz_id: int) -> Response:
+        quiz = policies.visible_quiz(quiz_id=quiz_id, user=request.user)
+        return paginated(
+            request,
+            self,
+            selectors.attempts_of(user=request.user, quiz=quiz),
+            screens.AttemptSummaryOutput,
+        )
+
+    @extend_schema(
         request=None,
-        responses={201: s.AttemptOutput, **error_responses(401, 404, 409)},
-        summary="Start (or resume) an attempt; questions come without answers",
+        responses={
+            201: s.AttemptOutput,
+            200: s.AttemptOutput,
+            **error_responses(401, 404, 409),
+        },
+        summary="Start an attempt (201), or resume the open one (200); questions come without "
+        "answers",
     )
     def post(self, request: Request, quiz_id: int) -> Response:
         quiz = get_object_or_404(Quiz.objects.select_related("course", "bank"), pk=quiz_id)
-        attempt = quizzes.start_attempt(quiz=quiz, user=request.user)
-        return Response(_attempt_body(attempt, review=False), status=status.HTTP_201_CREATED)
+        attempt, created = quizzes.start_attempt(quiz=quiz, user=request.user)
+        return Response(
+            _attempt_body(attempt, review=False),
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
 
 
 def _my_attempt(attempt_id: int, user: Principal) -> QuizAttempt:
