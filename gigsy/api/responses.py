@@ -10,8 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.status import HTTP_201_CREATED
 
 DESCRIPTIONS = {
     400: "Invalid input (`validation_error` with `fields`, `malformed_request`, ...)",
@@ -47,3 +51,25 @@ def error_response(status: int) -> OpenApiResponse:
 
 def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
     return {status: error_response(status) for status in statuses}
+
+
+# --- 201 Created: the new resource's URL -------------------------------------------------------
+LOCATION = OpenApiParameter(
+    "Location",
+    OpenApiTypes.URI,
+    OpenApiParameter.HEADER,
+    response=[201],
+    required=True,
+    description="The absolute URL of the created resource (docs/decisions/0005)",
+)
+
+
+def created(request: Request, data: Any, location: str) -> Response:
+    """201 with `data` and a `Location` header: the absolute URL of `location` (a path, usually
+    from `reverse(...)`). Document it with `parameters=[LOCATION]` in the view's
+    `extend_schema`."""
+    return Response(
+        data,
+        status=HTTP_201_CREATED,
+        headers={"Location": request.build_absolute_uri(location)},
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
 from rest_framework.exceptions import NotAuthenticated
@@ -32,7 +33,7 @@ from apps.accounts.api.throttling import (
 from apps.accounts.models import User
 from gigsy.api.inputs import parse
 from gigsy.api.representation import represent
-from gigsy.api.responses import error_responses
+from gigsy.api.responses import LOCATION, created, error_responses
 
 
 def _signed_in(request: Request) -> User:
@@ -52,11 +53,13 @@ class RegisterView(APIView):
     @extend_schema(
         request=RegisterInput,
         responses={201: UserOutput, **error_responses(400, 409, 429)},
+        parameters=[LOCATION],
         summary="Create an account",
     )
     def post(self, request: Request) -> Response:
         user = services.register_user(**parse(RegisterInput, request))
-        return Response(represent(UserOutput, user), status=status.HTTP_201_CREATED)
+        # The new account's resource is the caller's own: /auth/me once signed in.
+        return created(request, represent(UserOutput, user), reverse("auth-me"))
 
 
 @extend_schema(
