@@ -95,7 +95,13 @@ def test_full_learner_path(built, learner, api, django_capture_on_commit_callbac
     admin = Client()
     admin.force_login(operator)
     admin.post(
-        "/admin/lms/certificate/", {"action": "revoke", "_selected_action": [certificate.pk]}
+        "/admin/lms/certificate/",
+        {
+            "action": "revoke",
+            "_selected_action": [certificate.pk],
+            "apply": "1",
+            "reason": "Issued in error.",
+        },
     )
     assert (
         api.get(f"/api/v1/certificates/verify/{certificate.verify_code}").json()["status"]
