@@ -43,6 +43,7 @@ class ErrorCode(StrEnum):
     USER_NOT_FOUND = "user_not_found"
     PERMISSION_DENIED = "permission_denied"
     NOT_FOUND = "not_found"
+    LINK_EXPIRED = "link_expired"  # a signed file link past its lifetime (gigsy/files)
     METHOD_NOT_ALLOWED = "method_not_allowed"
     NOT_ACCEPTABLE = "not_acceptable"
     CONFLICT = "conflict"

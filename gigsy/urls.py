@@ -13,6 +13,8 @@ from gigsy.observability import views as probes
 
 urlpatterns = [
     path("api/v1/", include(api_urlpatterns())),
+    # Signed links to stored files (gigsy/files), for a browser without a Bearer header.
+    path("api/v1/", include("gigsy.files.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("admin/", admin.site.urls),

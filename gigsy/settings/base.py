@@ -155,6 +155,10 @@ STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# Every file URL in a response is an absolute link that works without a Bearer header and
+# expires after this many seconds: the bucket's presigned URL with S3, else a link to the signed
+# view of gigsy/files (docs/decisions/0017-file-links.md). /media/ itself is never served.
+FILE_LINK_SECONDS = env.int("FILE_LINK_SECONDS", default=300)
 # Object storage for uploads (lesson media, certificates, portfolio files) when a bucket is set:
 # any S3-compatible service (AWS, MinIO, R2) through django-storages.
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
@@ -167,6 +171,8 @@ if AWS_STORAGE_BUCKET_NAME:
             "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
             "default_acl": None,
             "querystring_auth": True,  # private files, served through signed URLs
+            "querystring_expire": FILE_LINK_SECONDS,
+            "signature_version": "s3v4",
             "file_overwrite": False,
         },
     }
