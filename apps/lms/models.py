@@ -95,8 +95,14 @@ class Module(models.Model):
 
 
 class LessonKind(models.TextChoices):
+    """What the lesson shows. An uploaded file sets it from the file's bytes (video, audio, pdf,
+    image; any other accepted file is `file`)."""
+
     TEXT = "text", "Text"
     VIDEO = "video", "Video"
+    AUDIO = "audio", "Audio"
+    PDF = "pdf", "PDF"
+    IMAGE = "image", "Image"
     FILE = "file", "File"
 
 

@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from apps.lms.models import LessonKind, Level, QuestionKind
 from gigsy.api.inputs import StrictInput
+from gigsy.files import file_link
 
 # Bounds a client can't exceed: past them the database would refuse the value (a 500).
 MAX_POSITION = 100_000
@@ -180,8 +181,16 @@ class LessonOutput(LessonOutlineOutput):
     media_url = serializers.SerializerMethodField()
     position = serializers.IntegerField()
 
+    @extend_schema_field(
+        serializers.URLField(
+            allow_null=True,
+            help_text="Absolute link to the lesson's file, valid for minutes (FILE_LINK_SECONDS) "
+            "and needing no Authorization header; fetch the lesson again for a fresh one.",
+        )
+    )
     def get_media_url(self, lesson: Any) -> str | None:
-        return lesson.media.url if lesson.media else None
+        # Only rendered for people who may open the lesson (enrolled learners, its teachers).
+        return file_link(lesson.media)
 
 
 class EnrollmentOutput(serializers.Serializer):

@@ -26,6 +26,7 @@ from apps.lms.policies import AUTHOR_ROLES, require_author, require_editor
 from apps.lms.services.learning import schedule_reevaluation
 from gigsy.errors import ConflictError, NotFoundError
 from gigsy.events import publish
+from gigsy.files import ContentMismatchError, Family, identify_upload, type_of_name
 from gigsy.updates import model_update
 
 COURSE_FIELDS = ("title", "summary", "description", "level", "skills")
@@ -211,17 +212,34 @@ MEDIA_EXTENSIONS = {
 }
 
 
+# The lesson kind a file's content makes (anything else accepted is a downloadable `file`).
+KIND_OF_FAMILY = {
+    Family.VIDEO: LessonKind.VIDEO,
+    Family.AUDIO: LessonKind.AUDIO,
+    Family.PDF: LessonKind.PDF,
+    Family.IMAGE: LessonKind.IMAGE,
+}
+MEDIA_KINDS = frozenset(KIND_OF_FAMILY.values())
+
+
 @transaction.atomic
 def attach_lesson_media(*, lesson: Lesson, user: accounts.Principal, upload: Any) -> Lesson:
+    """Store the lesson's file; the lesson's kind follows the file's bytes (an .mp4 makes it a
+    video lesson). A file whose bytes do not match its extension is refused."""
     require_editor(course=lesson.module.course, user=user)
     extension = Path(upload.name or "").suffix.lower()
     if extension not in MEDIA_EXTENSIONS:
         raise ValidationError(
             {"file": [f"Files of type {extension or '(none)'} are not accepted here."]}
         )
+    try:
+        content = identify_upload(upload, upload.name)
+    except ContentMismatchError as exc:
+        raise ValidationError({"file": [str(exc)]}) from None
     previous = lesson.media.name if lesson.media else None
     lesson.media.save(Path(upload.name).name, upload, save=False)
-    lesson.save(update_fields=["media"])
+    lesson.kind = KIND_OF_FAMILY.get(content.family, LessonKind.FILE)
+    lesson.save(update_fields=["media", "kind"])
     if previous:
         storage = lesson.media.storage
         transaction.on_commit(lambda: storage.delete(previous))
@@ -233,6 +251,15 @@ def _check_lesson_content(kind: str, fields: dict[str, Any]) -> None:
         raise ValidationError({"video_url": ["A video lesson needs a video URL or a file."]})
     if kind == LessonKind.FILE and not fields.get("media"):
         raise ValidationError({"media": ["A file lesson needs a file."]})
+    if kind in MEDIA_KINDS - {LessonKind.VIDEO}:
+        # Audio, PDF and image lessons show their uploaded file: it must be one (its bytes were
+        # checked on upload, so its name tells its type).
+        media = fields.get("media")
+        name = str(getattr(media, "name", media) or "")
+        if not name or KIND_OF_FAMILY.get(type_of_name(name).family) != kind:
+            raise ValidationError(
+                {"kind": [f"A {kind} lesson needs an uploaded {kind} file; upload it first."]}
+            )
 
 
 @transaction.atomic

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from apps.lms.certificates.links import pdf_link
 
 
 class CertificateOutput(serializers.Serializer):
@@ -17,8 +20,15 @@ class CertificateOutput(serializers.Serializer):
     revoked_at = serializers.DateTimeField(allow_null=True)
     pdf_url = serializers.SerializerMethodField()
 
+    @extend_schema_field(
+        serializers.URLField(
+            allow_null=True,
+            help_text="Absolute link to the PDF, valid for minutes (FILE_LINK_SECONDS), opening "
+            "without an Authorization header; null while it renders and once revoked.",
+        )
+    )
     def get_pdf_url(self, certificate: Any) -> str | None:
-        return certificate.pdf.url if certificate.pdf else None
+        return pdf_link(certificate)
 
 
 class VerificationOutput(serializers.Serializer):
@@ -27,3 +37,21 @@ class VerificationOutput(serializers.Serializer):
     course_title = serializers.CharField()
     issued_at = serializers.DateTimeField()
     revoked_at = serializers.DateTimeField(allow_null=True)
+
+
+class JwksOutput(serializers.Serializer):
+    """A JSON Web Key Set (RFC 7517): the public keys, by `kid`."""
+
+    keys = serializers.ListField(
+        child=serializers.DictField(child=serializers.JSONField()),
+        help_text="JWKs (kty, crv, x, kid, alg, use, ...)",
+    )
+
+
+class OpenBadgeOutput(serializers.Serializer):
+    credential = serializers.DictField(
+        child=serializers.JSONField(),
+        help_text="The Open Badges 3.0 credential (a JSON-LD OpenBadgeCredential)",
+    )
+    jwt = serializers.CharField(help_text="The same credential as a compact JWS (VC-JWT)")
+    jwks_url = serializers.URLField(help_text="Where the keys that verify `jwt` are published")

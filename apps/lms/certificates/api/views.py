@@ -10,7 +10,12 @@ from typing import Any, cast
 from django.http import FileResponse
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import permissions
 from rest_framework import serializers as drf
 from rest_framework.exceptions import NotAuthenticated
@@ -22,6 +27,7 @@ from rest_framework.views import APIView
 
 from apps.lms.certificates import selectors
 from apps.lms.certificates.api import serializers as s
+from apps.lms.certificates.links import pdf_filename
 from apps.lms.certificates.open_badge import signed_open_badge
 from apps.lms.errors import LmsError
 from apps.lms.models import Certificate
@@ -92,13 +98,28 @@ class VerifyCertificateView(APIView):
 class CertificatePdfView(APIView):
     @extend_schema(
         responses={
-            (200, "application/pdf"): OpenApiResponse(description="PDF"),
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="PDF"),
             **error_responses(401, 404, 409),
         },
+        parameters=[
+            OpenApiParameter(
+                "Content-Disposition",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                response=[200],
+                required=True,
+                description='`inline; filename="certificate-<verify_code>.pdf"`',
+            )
+        ],
         summary="Download my certificate as PDF",
+        description="With a Bearer header. A browser link (`<a href>`) uses the certificate's "
+        "`pdf_url` instead, which needs none. `409 revoked` for a revoked certificate, "
+        "`409 pdf_not_ready` while it renders.",
     )
     def get(self, request: Request, certificate_id: int) -> FileResponse:
         certificate = _mine(certificate_id, request)
+        if certificate.revoked_at is not None:
+            raise ConflictError("This certificate was revoked.", code=LmsError.REVOKED)
         if not certificate.pdf:
             raise ConflictError(
                 "The PDF is still being rendered; try again shortly.", code=LmsError.PDF_NOT_READY
@@ -106,7 +127,7 @@ class CertificatePdfView(APIView):
         return FileResponse(
             certificate.pdf.open("rb"),
             content_type="application/pdf",
-            filename=f"certificate-{certificate.verify_code}.pdf",
+            filename=pdf_filename(certificate.verify_code),
         )
 
 
@@ -117,7 +138,7 @@ class JwksView(APIView):
     authentication_classes: list[Any] = []
 
     @extend_schema(
-        responses={200: OpenApiResponse(description="JWKS")},
+        responses={200: s.JwksOutput},
         summary="Public keys that sign Open Badge credentials",
     )
     def get(self, request: Request) -> Response:
@@ -127,7 +148,7 @@ class JwksView(APIView):
 class OpenBadgeView(APIView):
     @extend_schema(
         responses={
-            200: OpenApiResponse(description="{credential, jwt}"),
+            200: s.OpenBadgeOutput,
             **error_responses(401, 404, 409),
         },
         summary="My certificate as a signed Open Badges 3.0 credential",
@@ -194,6 +215,15 @@ class RevocationListView(APIView):
             ),
             304: OpenApiResponse(description="Not modified (If-None-Match, JSON only)"),
         },
+        parameters=[
+            OpenApiParameter(
+                "ETag",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                response=[200, 304],
+                description="The JSON list's version, for If-None-Match (not sent with the JWT)",
+            )
+        ],
         summary="Revoked credentials, as a 1EdTech Revocation List (public)",
     )
     def get(self, request: Request) -> Any:
