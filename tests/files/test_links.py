@@ -65,6 +65,14 @@ def test_a_local_link_is_absolute_and_opens_without_a_bearer_header(stored) -> N
     assert response["Cache-Control"].startswith("private, max-age=")
     assert 0 < int(response["Cache-Control"].rsplit("=", 1)[1]) <= 300
     assert response["X-Content-Type-Options"] == "nosniff"
+    assert "X-Frame-Options" not in response  # an inline PDF may sit in the frontend's <iframe>
+
+
+def test_media_itself_is_never_served(stored, settings) -> None:
+    """Only signed links open stored files: /media/<path> would publish every certificate."""
+    file = stored("certificates/K7Q2.pdf", PDF)
+    response = APIClient().get(f"/{settings.MEDIA_URL.strip('/')}/{file.name}")
+    assert response.status_code == 404
 
 
 def test_documents_download_as_attachments_under_the_name_given(stored) -> None:
