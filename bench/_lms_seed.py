@@ -339,8 +339,8 @@ def check_start_service_agrees(setup: QuizCourse, learner: Any) -> None:
 
     quiz = setup.quizzes[0]
     mine = QuizAttempt.objects.get(quiz=quiz, user=learner, submitted_at__isnull=True)
-    resumed = quizzes.start_attempt(quiz=quiz, user=learner)
-    if resumed.pk != mine.pk or resumed.question_ids != mine.question_ids:
+    resumed, created = quizzes.start_attempt(quiz=quiz, user=learner)
+    if created or resumed.pk != mine.pk or resumed.question_ids != mine.question_ids:
         raise RuntimeError(
             f"start_attempt returned attempt {resumed.pk}, not the pre-started {mine.pk}"
         )

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from apps.accounts import public as accounts
 from apps.lms import selectors
-from apps.lms.models import Course, CourseInstructor, CourseStatus, Lesson
+from apps.lms.models import Course, CourseInstructor, CourseStatus, Lesson, Quiz
 from gigsy.errors import ForbiddenError, NotFoundError
 
 AUTHOR_ROLES = (accounts.INSTRUCTOR,)
@@ -113,3 +113,12 @@ def visible_lesson(*, lesson_id: int, user: accounts.Principal) -> Lesson:
         raise NotFoundError("No such lesson.")
     require_visible(course=lesson.module.course, user=user, message="No such lesson.")
     return lesson
+
+
+def visible_quiz(*, quiz_id: int, user: accounts.Principal) -> Quiz:
+    """The quiz with its course (and `live_questions`), if the user may see the course."""
+    quiz = selectors.quiz_with_course(quiz_id=quiz_id)
+    if quiz is None:
+        raise NotFoundError("No such quiz.")
+    require_visible(course=quiz.course, user=user, message="No such quiz.")
+    return quiz

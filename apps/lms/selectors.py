@@ -3,9 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from apps.accounts import public as accounts
 from apps.lms.models import (
@@ -22,7 +41,9 @@ from apps.lms.models import (
     Quiz,
     QuizAttempt,
 )
+from apps.lms.rules.attempts import expired
 from apps.lms.rules.progress import percent
+from apps.lms.rules.search import prefix_tsquery
 
 
 def catalog(
@@ -38,17 +59,60 @@ def catalog(
     if level:
         courses = courses.filter(level=level)
     if text:
-        courses = courses.filter(
-            search_vector=SearchQuery(text, search_type="websearch", config="english")
-        )
+        query = search_query(text)
+        if query is None:  # no word at all: nothing to find
+            return courses.none()
+        courses = courses.filter(search_vector=query)
     return courses.order_by("-published_at", "-id")
 
 
+def search_query(text: str) -> SearchQuery | None:
+    """Every word of `text`, the last as a prefix ("reac" finds React), for the stored and
+    GIN-indexed `search_vector`; None when the text holds no word."""
+    query = prefix_tsquery(text)
+    return None if query is None else SearchQuery(query, search_type="raw", config="english")
+
+
+@dataclass(frozen=True)
+class SkillCount:
+    slug: str
+    course_count: int
+
+
+def skills_taught() -> list[SkillCount]:
+    """Every skill of the published catalog with how many courses teach it, most taught first
+    (one query)."""
+    sql = (
+        f"SELECT skill, count(DISTINCT course.id) AS courses "  # noqa: S608 (no user input)
+        f"FROM {Course._meta.db_table} AS course CROSS JOIN LATERAL unnest(course.skills) AS skill "
+        "WHERE course.status = %s GROUP BY skill ORDER BY courses DESC, skill"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [CourseStatus.PUBLISHED.value])
+        return [SkillCount(slug=slug, course_count=n) for slug, n in cursor.fetchall()]
+
+
 def course_with_syllabus(*, slug: str) -> Course | None:
+    """The course with its syllabus prefetched and `instructor_ids` (first added first)
+    annotated in the same query."""
     return (
         Course.objects.filter(slug=slug)
+        .annotate(
+            instructor_ids=ArraySubquery(
+                CourseInstructor.objects.filter(course=OuterRef("pk"))
+                .order_by("pk")
+                .values("user_id")
+            )
+        )
         .prefetch_related(
-            Prefetch("modules", queryset=Module.objects.prefetch_related("lessons", "quizzes")),
+            Prefetch(
+                "modules",
+                queryset=Module.objects.prefetch_related(
+                    # The outline shows no lesson's text: don't read it.
+                    Prefetch("lessons", queryset=Lesson.objects.defer("body")),
+                    "quizzes",
+                ),
+            ),
             "prerequisites",
             "quizzes",
         )
@@ -126,11 +190,54 @@ def missing_prerequisites(*, course: Course, user: accounts.Principal) -> list[C
     return [c for c in course.prerequisites.all() if c.pk not in done]
 
 
+def _count(queryset: QuerySet[Any], field: str = "pk", *, distinct: bool = False) -> Coalesce:
+    """A correlated `(SELECT count(...) ...)` of `queryset`, 0 when it finds no row."""
+    template = "COUNT(DISTINCT %(expressions)s)" if distinct else "COUNT(%(expressions)s)"
+    counted = queryset.order_by().annotate(
+        n=Func(F(field), template=template, output_field=IntegerField())
+    )
+    return Coalesce(Subquery(counted.values("n")), Value(0))
+
+
+def with_percent(enrollments: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
+    """Annotate `required_items` and `achieved_items` of each enrollment's current cycle (the
+    same count `progress` makes, as subqueries: no query per enrollment). Read them with
+    `percent_of`."""
+    course = OuterRef("course_id")
+    lessons = Lesson.objects.filter(module__course_id=course, required=True)
+    quizzes = Quiz.objects.filter(course_id=course, required=True)
+    done = LessonCompletion.objects.filter(
+        enrollment_id=OuterRef("pk"), lesson__required=True, lesson__module__course_id=course
+    )
+    passed = QuizAttempt.objects.filter(
+        enrollment_id=OuterRef("pk"),
+        cycle=OuterRef("cycle"),
+        passed=True,
+        quiz__required=True,
+        quiz__course_id=course,
+    )
+    return enrollments.annotate(
+        required_items=_count(lessons) + _count(quizzes),
+        achieved_items=_count(done) + _count(passed, "quiz_id", distinct=True),
+    )
+
+
+def percent_of(enrollment: Enrollment) -> int:
+    """The progress percent of an enrollment read through `with_percent`."""
+    return percent(
+        achieved=getattr(enrollment, "achieved_items", 0),
+        total=getattr(enrollment, "required_items", 0),
+    )
+
+
 def enrollments_of(*, user: accounts.Principal) -> QuerySet[Enrollment]:
-    return (
+    """The user's enrollments, newest first, each with its course and its progress percent
+    (`with_percent`): one query per page whatever the number of enrollments."""
+    return with_percent(
         Enrollment.objects.filter(user_id=accounts.user_id_of(user))
         .select_related("course")
-        .order_by("-enrolled_at")
+        .defer("course__description", "course__search_vector")
+        .order_by("-enrolled_at", "-id")
     )
 
 
@@ -202,6 +309,134 @@ def attempt_questions(*, attempt: QuizAttempt) -> list[Question]:
     return [found[qid] for qid in attempt.question_ids if qid in found]
 
 
-def attempts_of(*, user: accounts.Principal, quiz_id: int | None = None) -> QuerySet[QuizAttempt]:
-    attempts = QuizAttempt.objects.filter(user_id=accounts.user_id_of(user)).select_related("quiz")
-    return attempts.filter(quiz_id=quiz_id) if quiz_id else attempts
+def attempts_of(*, user: accounts.Principal, quiz: Quiz) -> QuerySet[QuizAttempt]:
+    """The user's own attempts at a quiz, every cycle, newest first."""
+    return QuizAttempt.objects.filter(quiz=quiz, user_id=accounts.user_id_of(user)).order_by(
+        "-started_at", "-id"
+    )
+
+
+# --- screens: what one page shows, in one call ---------------------------------------------------
+@dataclass(frozen=True)
+class CoursePageExtras:
+    """What a course page shows beyond the syllabus."""
+
+    instructors: list[accounts.UserSummary]
+    my_enrollment: Enrollment | None  # read through `with_percent`
+    module_count: int
+    lesson_count: int
+    quiz_count: int
+
+
+def course_page_extras(*, course: Course, user: accounts.Principal) -> CoursePageExtras:
+    """For a course read by `course_with_syllabus` (counts from its prefetched syllabus): the
+    instructors' names (one query to accounts) and the caller's enrollment (one query when
+    signed in)."""
+    ids = getattr(course, "instructor_ids", None)
+    if ids is None:
+        ids = list(
+            CourseInstructor.objects.filter(course=course)
+            .order_by("pk")
+            .values_list("user_id", flat=True)
+        )
+    found = accounts.get_users(ids)
+    mine = None
+    if getattr(user, "is_authenticated", False):
+        mine = with_percent(
+            Enrollment.objects.filter(course=course, user_id=accounts.user_id_of(user))
+        ).first()
+    modules = list(course.modules.all())
+    return CoursePageExtras(
+        instructors=[found[pk] for pk in ids if pk in found],
+        my_enrollment=mine,
+        module_count=len(modules),
+        lesson_count=sum(len(module.lessons.all()) for module in modules),
+        quiz_count=len(course.quizzes.all()),
+    )
+
+
+def quiz_with_course(*, quiz_id: int) -> Quiz | None:
+    """The quiz and its course, with `live_questions` (questions its bank can draw)."""
+    return (
+        Quiz.objects.select_related("course")
+        .annotate(
+            live_questions=_count(
+                Question.objects.filter(bank_id=OuterRef("bank_id"), retired_at__isnull=True)
+            )
+        )
+        .filter(pk=quiz_id)
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class OpenAttempt:
+    id: int
+    number: int
+    started_at: datetime
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True)
+class QuizStatus:
+    """A learner's standing on a quiz in their current cycle."""
+
+    quiz: Quiz
+    question_count: int
+    enrolled: bool
+    attempts_used: int
+    attempts_left: int | None  # None: unlimited
+    best_score_percent: Decimal | None
+    passed: bool
+    open_attempt: OpenAttempt | None
+    can_start: bool
+
+
+def quiz_status(*, quiz: Quiz, user: accounts.Principal) -> QuizStatus:
+    """Two queries (the enrollment, then its attempts) for a quiz read by `quiz_with_course`.
+
+    An open attempt past its time limit (and grace) is no longer open: it counts as used, with
+    the 0 it will be settled at, like `start_attempt` sees it."""
+    live = getattr(quiz, "live_questions", None)
+    if live is None:
+        live = quiz.bank.questions.filter(retired_at__isnull=True).count()
+    question_count = min(quiz.question_count, live) if quiz.question_count else live
+    user_id = accounts.user_id_of(user)
+    enrollment = Enrollment.objects.filter(course_id=quiz.course_id, user_id=user_id).first()
+    rows = (
+        list(
+            QuizAttempt.objects.filter(quiz=quiz, user_id=user_id)
+            .filter(Q(cycle=enrollment.cycle) | Q(submitted_at__isnull=True))
+            .values(
+                "id", "number", "started_at", "deadline", "submitted_at", "score_percent", "passed"
+            )
+        )
+        if enrollment is not None
+        else []
+    )
+    graded = [r for r in rows if r["submitted_at"] is not None]
+    scores = [r["score_percent"] for r in graded if r["score_percent"] is not None]
+    # At most one attempt is open (a unique constraint).
+    pending = next((r for r in rows if r["submitted_at"] is None), None)
+    open_attempt = None
+    if pending is not None and expired(deadline=pending["deadline"], now=timezone.now()):
+        scores.append(Decimal("0.00"))  # as it will be settled
+    elif pending is not None:
+        open_attempt = OpenAttempt(
+            pending["id"], pending["number"], pending["started_at"], pending["deadline"]
+        )
+    used = len(rows)
+    left = None if quiz.max_attempts is None else max(quiz.max_attempts - used, 0)
+    enrolled = enrollment is not None and enrollment.status != EnrollmentStatus.WITHDRAWN
+    passed = any(r["passed"] for r in graded)
+    return QuizStatus(
+        quiz=quiz,
+        question_count=question_count,
+        enrolled=enrolled,
+        attempts_used=used,
+        attempts_left=left,
+        best_score_percent=max(scores, default=None),
+        passed=passed,
+        open_attempt=open_attempt,
+        can_start=enrolled and (open_attempt is not None or (left != 0 and question_count > 0)),
+    )

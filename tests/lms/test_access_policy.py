@@ -74,8 +74,13 @@ def object_endpoints(built: BuiltCourse, instructor_id: int) -> list[Endpoint]:
         ("patch", f"quizzes/{quiz_id}", {"title": "Renamed"}),
         ("delete", f"quizzes/{quiz_id}", None),
         ("post", f"quizzes/{quiz_id}/attempts", None),
+        ("get", f"quizzes/{quiz_id}/attempts", None),
+        ("get", f"quizzes/{quiz_id}/status", None),
     ]
 
+
+# A quiz's learner endpoints (the caller's own attempts and standing), not its authoring.
+LEARNING = ("/attempts", "/status")
 
 AUTHORING = (
     "/publish",
@@ -93,14 +98,14 @@ AUTHORING = (
 def is_authoring(method: str, path: str) -> bool:
     """Endpoints only a course's instructors (and operators) may use."""
     if path.startswith(("modules/", "banks/", "questions/", "quizzes/")) and not path.endswith(
-        "/attempts"
+        LEARNING
     ):
         return True
     if path.startswith("lessons/") and method in ("patch", "delete", "put"):
         return True
     if path.startswith("courses/") and path.count("/") == 1 and method in ("patch", "delete"):
         return True
-    return any(part in path for part in AUTHORING) and not path.endswith("/attempts")
+    return any(part in path for part in AUTHORING) and not path.endswith(LEARNING)
 
 
 def walk(

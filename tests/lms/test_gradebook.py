@@ -33,7 +33,7 @@ def _url(built, suffix: str = "") -> str:
 
 def _submit(quiz: Quiz, user, chosen: dict) -> Decimal:
     quiz = Quiz.objects.select_related("course", "bank").get(pk=quiz.pk)
-    attempt = quizzes.start_attempt(quiz=quiz, user=user)
+    attempt, _ = quizzes.start_attempt(quiz=quiz, user=user)
     graded = quizzes.submit_attempt(attempt_id=attempt.pk, user=user, answers=chosen)
     return graded.attempt.score_percent
 

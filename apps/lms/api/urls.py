@@ -6,6 +6,7 @@ from apps.lms.api import views
 urlpatterns = [
     # catalog and learning
     path("courses", views.CourseListView.as_view(), name="lms-courses"),
+    path("skills", views.SkillListView.as_view(), name="lms-skills"),
     path("courses/<slug:slug>", views.CourseDetailView.as_view(), name="lms-course"),
     path("courses/<slug:slug>/enrollment", views.EnrollView.as_view(), name="lms-enroll"),
     path("courses/<slug:slug>/progress", views.ProgressView.as_view(), name="lms-progress"),
@@ -13,6 +14,7 @@ urlpatterns = [
     path("lessons/<int:lesson_id>", views.LessonView.as_view(), name="lms-lesson"),
     path("lessons/<int:lesson_id>/complete", views.LessonCompleteView.as_view()),
     path("quizzes/<int:quiz_id>/attempts", views.AttemptStartView.as_view()),
+    path("quizzes/<int:quiz_id>/status", views.QuizStatusView.as_view()),
     path("attempts/<int:attempt_id>", views.AttemptView.as_view(), name="lms-attempt"),
     path("attempts/<int:attempt_id>/submit", views.AttemptSubmitView.as_view()),
     path("enrollments", views.MyEnrollmentsView.as_view(), name="lms-enrollments"),
@@ -21,7 +23,11 @@ urlpatterns = [
     path("courses/<slug:slug>/publish", authoring.CoursePublishView.as_view()),
     path("courses/<slug:slug>/archive", authoring.CourseArchiveView.as_view()),
     path("courses/<slug:slug>/instructors", authoring.InstructorListView.as_view()),
-    path("courses/<slug:slug>/instructors/<int:user_id>", authoring.InstructorView.as_view()),
+    path(
+        "courses/<slug:slug>/instructors/<int:user_id>",
+        authoring.InstructorView.as_view(),
+        name="lms-instructor",
+    ),
     path("courses/<slug:slug>/modules", authoring.ModuleCreateView.as_view()),
     path("courses/<slug:slug>/banks", authoring.BankListView.as_view(), name="lms-banks"),
     path("courses/<slug:slug>/quizzes", authoring.QuizCreateView.as_view()),

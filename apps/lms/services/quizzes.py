@@ -30,19 +30,19 @@ from apps.lms.models import (
     Quiz,
     QuizAttempt,
 )
+from apps.lms.rules.attempts import GRACE, expired
 from apps.lms.rules.grading import AnswerShapeError, check_shape, points_for
 from apps.lms.services.learning import complete_if_done
 from gigsy.errors import ConflictError, NotFoundError
 from gigsy.events import publish
 
-# Network and clock skew allowance on the time limit.
-GRACE = timedelta(seconds=2)
 _random = random.SystemRandom()
 
 
 @transaction.atomic
-def start_attempt(*, quiz: Quiz, user: Principal) -> QuizAttempt:
-    """Start an attempt, or return the one still open (a double click starts one)."""
+def start_attempt(*, quiz: Quiz, user: Principal) -> tuple[QuizAttempt, bool]:
+    """Start an attempt, or resume the one still open (a double click starts one).
+    Returns (attempt, created): created is False when an open attempt was resumed."""
     if quiz.course.status == CourseStatus.DRAFT:
         raise NotFoundError("No such quiz.")
     user_id = user_id_of(user)
@@ -58,7 +58,7 @@ def start_attempt(*, quiz: Quiz, user: Principal) -> QuizAttempt:
     ).first()
     if open_attempt is not None:
         if not _expired(open_attempt):
-            return open_attempt
+            return open_attempt, False
         _grade(open_attempt, answers={}, now=timezone.now())
     used = QuizAttempt.objects.filter(quiz=quiz, user_id=user_id, cycle=enrollment.cycle).count()
     if quiz.max_attempts is not None and used >= quiz.max_attempts:
@@ -76,7 +76,7 @@ def start_attempt(*, quiz: Quiz, user: Principal) -> QuizAttempt:
     deadline = now + timedelta(seconds=quiz.time_limit_seconds) if quiz.time_limit_seconds else None
     try:
         with transaction.atomic():
-            return QuizAttempt.objects.create(
+            attempt = QuizAttempt.objects.create(
                 quiz=quiz,
                 user_id=user_id,
                 enrollment=enrollment,
@@ -85,8 +85,12 @@ def start_attempt(*, quiz: Quiz, user: Principal) -> QuizAttempt:
                 question_ids=question_ids,
                 deadline=deadline,
             )
-    except IntegrityError:  # a concurrent start won: return its attempt
-        return QuizAttempt.objects.get(quiz=quiz, user_id=user_id, submitted_at__isnull=True)
+    except IntegrityError:  # a concurrent start won: resume its attempt
+        return (
+            QuizAttempt.objects.get(quiz=quiz, user_id=user_id, submitted_at__isnull=True),
+            False,
+        )
+    return attempt, True
 
 
 @dataclass(frozen=True)
@@ -123,7 +127,7 @@ def submit_attempt(*, attempt_id: int, user: Principal, answers: dict[str, Any])
 
 
 def _expired(attempt: QuizAttempt, *, now: Any = None) -> bool:
-    return attempt.deadline is not None and (now or timezone.now()) > attempt.deadline + GRACE
+    return expired(deadline=attempt.deadline, now=now or timezone.now())
 
 
 def _questions(attempt: QuizAttempt) -> dict[str, Question]:
