@@ -11,6 +11,9 @@ from rest_framework.test import APIClient
 
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
+# Every API response a test receives is checked against the OpenAPI schema (tests/contract).
+pytest_plugins = ["tests.contract.plugin"]
+
 
 @pytest.fixture(autouse=True)
 def _clean_cache() -> Iterator[None]:

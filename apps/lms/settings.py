@@ -36,5 +36,11 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "LessonKindEnum": "apps.lms.models.LessonKind",
         "QuestionKindEnum": "apps.lms.models.QuestionKind",
+        "LevelEnum": "apps.lms.models.Level",
+        # Each question variant's `kind` (apps/lms/api/question_shapes.py): one value each.
+        "SingleKindEnum": ["single"],
+        "MultipleKindEnum": ["multiple"],
+        "TrueFalseKindEnum": ["true_false"],
+        "ShortKindEnum": ["short"],
     },
 }

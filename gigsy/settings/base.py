@@ -204,7 +204,7 @@ REST_FRAMEWORK: dict[str, Any] = {
         "user": env.str("THROTTLE_USER", default="1200/min"),
         # Contexts add their own scopes (apps/<ctx>/settings.py).
     },
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "gigsy.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "gigsy.api.errors.exception_handler",
     "NON_FIELD_ERRORS_KEY": "non_field_errors",
 }
@@ -225,6 +225,12 @@ SPECTACULAR_SETTINGS = {
     # Contexts name their own choice sets here (ENUM_NAME_OVERRIDES in apps/<ctx>/settings.py).
     # The error envelope's code: every code of the kernel and the contexts (gigsy/errors.py).
     "ENUM_NAME_OVERRIDES": {"ErrorCodeEnum": "gigsy.api.schema.error_code_choices"},
+    # The error responses the kernel's machinery can answer, added to every operation they apply
+    # to (400, 401, 404 past a list's last page, 406, 411, 413, 415, 429).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "gigsy.api.schema.add_kernel_error_responses",
+    ],
 }
 
 SIMPLE_JWT = {

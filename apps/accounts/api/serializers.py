@@ -32,6 +32,13 @@ class UserOutput(serializers.Serializer):
     date_joined = serializers.DateTimeField(read_only=True)
 
 
+class LoginInput(serializers.Serializer):
+    """The body of POST /auth/token (read by simplejwt's serializer; documented here)."""
+
+    email = serializers.EmailField()
+    password = serializers.CharField(trim_whitespace=False)
+
+
 class TokenPairOutput(serializers.Serializer):
     access = serializers.CharField()
     refresh = serializers.CharField()

@@ -17,6 +17,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from apps.accounts import services
 from apps.accounts.api.serializers import (
+    LoginInput,
     LogoutInput,
     PasswordChangeInput,
     ProfileUpdateInput,
@@ -63,8 +64,8 @@ class RegisterView(APIView):
 
 
 @extend_schema(
-    request=None,
-    responses={200: TokenPairOutput, **error_responses(401, 429)},
+    request=LoginInput,
+    responses={200: TokenPairOutput, **error_responses(400, 401, 429)},
     summary="Log in with email and password",
 )
 class TokenObtainView(jwt_views.TokenObtainPairView):

@@ -7,8 +7,16 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.lms.api.question_shapes import (
+    ATTEMPT_QUESTION_VARIANTS,
+    QUESTION_INPUT_VARIANTS,
+    QUESTION_REVIEW_VARIANTS,
+    AnswerField,
+    ChoicesField,
+)
 from apps.lms.models import LessonKind, Level, QuestionKind
 from gigsy.api.inputs import StrictInput
+from gigsy.api.schema import one_of
 from gigsy.files import file_link
 
 # Bounds a client can't exceed: past them the database would refuse the value (a 500).
@@ -77,7 +85,10 @@ class ChoiceInput(serializers.Serializer):
     text = serializers.CharField(max_length=1000)
 
 
+@one_of("kind", QUESTION_INPUT_VARIANTS)
 class QuestionInput(StrictInput):
+    """A question; the shape of `answer` depends on `kind` (see the variants)."""
+
     kind = serializers.ChoiceField(choices=QuestionKind.choices)
     prompt = serializers.CharField(max_length=5000)
     choices = ChoiceInput(many=True, required=False)
@@ -90,7 +101,11 @@ class QuestionInput(StrictInput):
 class QuestionUpdateInput(QuestionInput):
     kind = serializers.ChoiceField(choices=QuestionKind.choices, required=False)
     prompt = serializers.CharField(max_length=5000, required=False)
-    answer = serializers.JSONField(required=False)
+    answer = AnswerField(
+        required=False,
+        help_text="single: a choice id; multiple: a list of choice ids; true_false: a boolean; "
+        "short: a list of accepted answers",
+    )
 
 
 class QuizInput(StrictInput):
@@ -130,7 +145,7 @@ class CourseListOutput(serializers.Serializer):
     level = serializers.CharField()
     skills = serializers.ListField(child=serializers.CharField())
     status = serializers.CharField()
-    published_at = serializers.DateTimeField()
+    published_at = serializers.DateTimeField(allow_null=True, help_text="null while a draft")
 
 
 class LessonOutlineOutput(serializers.Serializer):
@@ -217,13 +232,17 @@ class QuestionForLearnerOutput(serializers.Serializer):
     """What a learner sees while answering: no answer, no explanation."""
 
     id = serializers.IntegerField()
-    kind = serializers.CharField()
+    kind = serializers.ChoiceField(choices=QuestionKind.choices)
     prompt = serializers.CharField()
-    choices = serializers.JSONField()
+    choices = ChoicesField(help_text="For single and multiple choice; empty otherwise.")
     points = serializers.IntegerField()
 
 
+@one_of("kind", QUESTION_REVIEW_VARIANTS)
 class QuestionReviewOutput(QuestionForLearnerOutput):
+    """A question with its answer (the course's instructors, and a learner's review): the
+    `answer`'s shape depends on `kind`."""
+
     answer = serializers.JSONField()
     explanation = serializers.CharField()
 
@@ -258,3 +277,15 @@ class AttemptOutput(serializers.Serializer):
     submitted_at = serializers.DateTimeField(allow_null=True)
     score_percent = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
     passed = serializers.BooleanField(allow_null=True)
+
+
+@one_of("kind", ATTEMPT_QUESTION_VARIANTS)
+class AttemptQuestionOutput(QuestionForLearnerOutput):
+    """A question of an attempt. While the attempt is open: without its answer; once it is
+    submitted (the review) with `answer`, `explanation`, `your_answer` and `points_earned`."""
+
+
+class AttemptDetailOutput(AttemptOutput):
+    """An attempt with its questions (the views add `questions` to AttemptOutput's fields)."""
+
+    questions = AttemptQuestionOutput(many=True)

@@ -35,6 +35,7 @@ from gigsy.api.pagination import paginated
 from gigsy.api.renderers import TextOrJSONRenderer
 from gigsy.api.representation import represent
 from gigsy.api.responses import error_responses
+from gigsy.api.schema import page_of
 
 # Every figure of a row; the best scores follow, one column per quiz.
 CSV_COLUMNS = [f.name for f in fields(gradebook.GradebookRow) if f.name != "best_scores"]
@@ -74,9 +75,16 @@ class GradebookView(APIView):
             OpenApiParameter(
                 "format", str, enum=["json", "csv"], description="csv: every row, no pages"
             ),
+            OpenApiParameter(
+                "Content-Disposition",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                response=[200],
+                description='CSV only: `attachment; filename="<slug>-gradebook.csv"`',
+            ),
         ],
         responses={
-            (200, "application/json"): gs.GradebookRowOutput(many=True),
+            (200, "application/json"): page_of(gs.GradebookRowOutput),
             (200, "text/csv"): OpenApiResponse(
                 response=OpenApiTypes.STR,
                 description="Every matching row as a CSV attachment, a best-score column per quiz.",
