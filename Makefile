@@ -7,15 +7,18 @@ MONGO_PORT ?= 27017
 VENV := .venv
 PY := $(VENV)/bin/python
 MONGO_VENV := var/mongo-venv
+TS_CLIENT := clients/typescript
 PYTEST_ARGS ?=
 # Processes `make run` starts; the MongoDB stand-in only when no MONGODB_URL is given.
 PROCESSES := web relay consumers worker beat $(if $(MONGODB_URL),,mongo)
 
-.PHONY: help install mongo-standin services run test lint bench clean
+.PHONY: help install mongo-standin ts-install services run test lint ts-client ts-check bench clean
 
 help:
 	@echo "make run    install what is missing, migrate, seed demo data, start every process"
-	@echo "make test   install what is missing, check services, ruff, import-linter, mypy, pytest"
+	@echo "make test   install what is missing, check services, ruff, import-linter, mypy, the"
+	@echo "            TypeScript client (types current, journey compiles), pytest"
+	@echo "make ts-client  regenerate clients/typescript/src/schema.d.ts from the API schema"
 	@echo "make bench  benchmarks (bench/*.py) under the production server layout"
 
 # --- installation (re-runs only when a requirements file changes) -----------------------------
@@ -37,8 +40,17 @@ $(MONGO_VENV)/.installed: requirements/mongo-standin.txt
 		|| { echo "MongoDB stand-in installation failed"; exit 1; }
 	@touch $@
 
+# The TypeScript client's tools (openapi-typescript, openapi-fetch, typescript), pinned by its lockfile.
+$(TS_CLIENT)/node_modules/.installed: $(TS_CLIENT)/package.json $(TS_CLIENT)/package-lock.json
+	@command -v npm >/dev/null \
+		|| { echo "Node.js 18.17+ with npm is needed for the TypeScript client ($(TS_CLIENT))"; exit 1; }
+	@echo "installing the TypeScript client's tools into $(TS_CLIENT)/node_modules ..."
+	@cd $(TS_CLIENT) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 install: $(VENV)/.installed
 mongo-standin: $(MONGO_VENV)/.installed
+ts-install: $(TS_CLIENT)/node_modules/.installed
 
 services: install
 	@$(PY) scripts/ensure_database.py
@@ -67,8 +79,16 @@ lint: install
 	$(VENV)/bin/lint-imports
 	DJANGO_ENV=test $(VENV)/bin/mypy
 
+# Regenerates the client's types from the schema and fails when the checked-in copy is stale;
+# compiles the hand-written src/ (the journey) with tsc --strict.
+ts-check: install ts-install
+	PY=$(PY) scripts/generate_ts_client.sh --check
+
+ts-client: install ts-install
+	PY=$(PY) scripts/generate_ts_client.sh
+
 test: export DJANGO_ENV = test
-test: install mongo-standin services lint
+test: install mongo-standin services lint ts-check
 	$(PY) scripts/with_mongo.py -- $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: install mongo-standin services
@@ -76,4 +96,5 @@ bench: install mongo-standin services
 	$(PY) bench/run_all.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache .import_linter_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache .import_linter_cache \
+		$(TS_CLIENT)/node_modules

@@ -89,29 +89,41 @@ async function failedLogIn(api: GigsyClient, email: string): Promise<ErrorCode |
 }
 
 // --- catalog -------------------------------------------------------------------------------------
-async function browseCatalog(api: GigsyClient): Promise<Schemas["CourseListOutput"][]> {
+/** The catalog's filter: skills of published courses, with how many courses teach each. */
+async function skillsForFilter(api: GigsyClient): Promise<Schemas["SkillOutput"][]> {
+  const skills = ok(await api.GET("/api/v1/lms/skills", { params: { query: { page: 1 } } }));
+  for (const skill of skills.results) {
+    console.log(`${skill.slug} (${skill.course_count})`);
+  }
+  return skills.results;
+}
+
+type CatalogPage = Schemas["PaginatedCourseListOutputList"];
+
+async function browseCatalog(api: GigsyClient, skill: string): Promise<Schemas["CourseListOutput"][]> {
   const level: Schemas["LevelEnum"] = "beginner";
   const courses: Schemas["CourseListOutput"][] = [];
-  let page: number | null = 1;
-  while (page !== null) {
-    const body = ok(
-      await api.GET("/api/v1/lms/courses", {
-        params: { query: { skill: "react", level, q: "reac", page } },
-      }),
+  // `q` matches whole words and the last word as a prefix: "reac" finds "React".
+  for (let page = 1; ; page += 1) {
+    const body: CatalogPage = ok(
+      await api.GET("/api/v1/lms/courses", { params: { query: { skill, level, q: "reac", page } } }),
     );
     courses.push(...body.results);
     console.log(`page ${page}: ${body.results.length} of ${body.count} courses`);
-    page = body.next === null ? null : page + 1;
+    if (body.next === null) {
+      return courses;
+    }
   }
-  return courses;
 }
 
-async function openCourse(api: GigsyClient, slug: string): Promise<Schemas["CourseDetailOutput"]> {
-  const course = ok(
-    await api.GET("/api/v1/lms/courses/{slug}", { params: { path: { slug } } }),
-  );
+async function openCourse(api: GigsyClient, slug: string): Promise<Schemas["CoursePageOutput"]> {
+  const course = ok(await api.GET("/api/v1/lms/courses/{slug}", { params: { path: { slug } } }));
   const published: string = course.published_at ?? "draft";
-  console.log(`${course.title} (${course.level}, ${published}): ${course.modules.length} modules`);
+  const teachers = course.instructors.map((instructor) => instructor.display_name).join(", ");
+  console.log(`${course.title} (${course.level}, ${published}) by ${teachers}`);
+  console.log(`${course.module_count} modules, ${course.lesson_count} lessons, ${course.quiz_count} quizzes`);
+  const mine = course.my_enrollment;
+  console.log(mine === null ? "not enrolled" : `${mine.status}, ${mine.percent}% done`);
   return course;
 }
 
@@ -132,7 +144,7 @@ async function enroll(api: GigsyClient, slug: string): Promise<Schemas["Enrollme
 
 async function readAndCompleteLessons(
   api: GigsyClient,
-  course: Schemas["CourseDetailOutput"],
+  course: Schemas["CoursePageOutput"],
 ): Promise<Schemas["ProgressOutput"] | null> {
   let progress: Schemas["ProgressOutput"] | null = null;
   for (const module of course.modules) {
@@ -140,6 +152,7 @@ async function readAndCompleteLessons(
       const lesson = ok(
         await api.GET("/api/v1/lms/lessons/{lesson_id}", { params: { path: { lesson_id: outline.id } } }),
       );
+      // media_url is an absolute, short-lived link: an <a href> or <video src> opens it as is.
       const media: string = lesson.media_url ?? lesson.video_url;
       console.log(`lesson ${lesson.position}: ${lesson.title} [${lesson.kind}] ${media}`);
       progress = ok(
@@ -153,11 +166,11 @@ async function readAndCompleteLessons(
   return progress;
 }
 
-type LearnerQuestion = Schemas["AttemptOutput"]["questions"][number];
+type AttemptQuestion = Schemas["AttemptQuestionOutput"];
 type SubmittedAnswers = Schemas["SubmitInputRequest"]["answers"];
 
-/** What a learner would pick; here, the first choice, every choice, true, or a typed word. */
-function answerFor(question: LearnerQuestion): SubmittedAnswers[string] {
+/** What a learner would pick: each kind of question has its own answer shape. */
+function answerFor(question: AttemptQuestion): string | string[] | boolean {
   switch (question.kind) {
     case "single":
       return question.choices[0]?.id ?? "";
@@ -170,11 +183,38 @@ function answerFor(question: LearnerQuestion): SubmittedAnswers[string] {
   }
 }
 
-async function takeQuiz(api: GigsyClient, quizId: number): Promise<Schemas["AttemptOutput"]> {
-  const attempt = ok(
-    await api.POST("/api/v1/lms/quizzes/{quiz_id}/attempts", { params: { path: { quiz_id: quizId } } }),
+/** What the review says about one question, in that question's own terms. */
+function reviewLine(question: AttemptQuestion): string {
+  const earned = `${question.points_earned ?? 0}/${question.points}`;
+  switch (question.kind) {
+    case "single":
+    case "short":
+      return `${question.prompt}: you said ${question.your_answer ?? "nothing"} (${earned})`;
+    case "multiple":
+      return `${question.prompt}: you picked ${(question.your_answer ?? []).join(", ")} (${earned})`;
+    case "true_false":
+      return `${question.prompt}: right answer ${String(question.answer)} (${earned})`;
+  }
+}
+
+async function takeQuiz(api: GigsyClient, quizId: number): Promise<Schemas["AttemptDetailOutput"] | null> {
+  // The quiz page, in one call and without spending an attempt.
+  const quiz = ok(
+    await api.GET("/api/v1/lms/quizzes/{quiz_id}/status", { params: { path: { quiz_id: quizId } } }),
   );
-  console.log(`attempt ${attempt.number}, answer by ${attempt.deadline ?? "whenever you like"}`);
+  const left: string = quiz.attempts_left === null ? "unlimited" : String(quiz.attempts_left);
+  console.log(`${quiz.title}: ${quiz.question_count} questions, pass at ${quiz.pass_mark_percent}%`);
+  console.log(`attempts used ${quiz.attempts_used}, left ${left}, best ${quiz.best_score_percent ?? "-"}`);
+  if (!quiz.can_start) {
+    return null;
+  }
+  const started = await api.POST("/api/v1/lms/quizzes/{quiz_id}/attempts", {
+    params: { path: { quiz_id: quizId } },
+  });
+  const attempt = ok(started);
+  // 201: a new attempt (its timer starts now); 200: the open one, resumed (quiz.open_attempt).
+  const verb = started.response.status === 201 ? "started" : "resumed";
+  console.log(`${verb} attempt ${attempt.number}, due ${attempt.deadline ?? "whenever"}`);
   const answers: SubmittedAnswers = {};
   for (const question of attempt.questions) {
     answers[String(question.id)] = answerFor(question);
@@ -186,21 +226,25 @@ async function takeQuiz(api: GigsyClient, quizId: number): Promise<Schemas["Atte
     }),
   );
   for (const question of review.questions) {
-    console.log(`${question.prompt}: ${question.points_earned ?? 0}/${question.points}`);
+    console.log(reviewLine(question));
   }
   console.log(`score ${review.score_percent ?? "-"}%, passed: ${review.passed === true}`);
+  const history = ok(
+    await api.GET("/api/v1/lms/quizzes/{quiz_id}/attempts", { params: { path: { quiz_id: quizId } } }),
+  );
+  console.log(`${history.count} attempts so far`);
   return review;
 }
 
 async function readProgress(api: GigsyClient, slug: string): Promise<Schemas["ProgressOutput"]> {
-  const progress = ok(
-    await api.GET("/api/v1/lms/courses/{slug}/progress", { params: { path: { slug } } }),
-  );
+  const progress = ok(await api.GET("/api/v1/lms/courses/{slug}/progress", { params: { path: { slug } } }));
+  console.log(`complete: ${progress.complete}, passed quizzes: ${progress.passed_quiz_ids.join(", ")}`);
+  // "My learning": every enrollment with its percent, in one call per page.
   const enrollments = ok(await api.GET("/api/v1/lms/enrollments", { params: { query: { page: 1 } } }));
   for (const enrollment of enrollments.results) {
-    console.log(`${enrollment.course_title}: ${enrollment.status} since ${enrollment.enrolled_at}`);
+    const level: Schemas["LevelEnum"] = enrollment.course_level;
+    console.log(`${enrollment.course_title} (${level}): ${enrollment.status}, ${enrollment.percent}%`);
   }
-  console.log(`complete: ${progress.complete}, passed quizzes: ${progress.passed_quiz_ids.join(", ")}`);
   return progress;
 }
 
@@ -208,14 +252,17 @@ async function readProgress(api: GigsyClient, slug: string): Promise<Schemas["Pr
 async function listCertificates(api: GigsyClient): Promise<Schemas["CertificateOutput"][]> {
   const certificates = ok(await api.GET("/api/v1/certificates"));
   for (const certificate of certificates) {
-    const pdf: string = certificate.pdf_url ?? "(PDF not ready yet)";
+    // An absolute link valid for minutes, opening without the Authorization header.
+    const pdf: string = certificate.pdf_url ?? "(no PDF: rendering, or revoked)";
     console.log(`${certificate.course_title}, issued ${certificate.issued_at}: ${pdf}`);
   }
   return certificates;
 }
 
+type Verification = Schemas["VerificationOutput"]["status"];
+
 /** Anyone, signed in or not, can check a certificate's code. */
-async function verify(baseUrl: string, code: string): Promise<Schemas["StatusEnum"]> {
+async function verify(baseUrl: string, code: string): Promise<Verification | null> {
   const anonymous = createGigsyClient({ baseUrl });
   const { data, error } = await anonymous.GET("/api/v1/certificates/verify/{code}", {
     params: { path: { code } },
@@ -223,10 +270,11 @@ async function verify(baseUrl: string, code: string): Promise<Schemas["StatusEnu
   if (error !== undefined) {
     const notFound: boolean = error.error.code === "not_found";
     console.log(notFound ? "no such certificate" : error.error.message);
-    return "revoked";
+    return null;
   }
-  console.log(`${data.learner_name} completed ${data.course_title} on ${data.issued_at}: ${data.status}`);
-  return data.status;
+  const status: Verification = data.status;
+  console.log(`${data.learner_name} completed ${data.course_title} on ${data.issued_at}: ${status}`);
+  return status;
 }
 
 // --- the journey ---------------------------------------------------------------------------------
@@ -241,7 +289,8 @@ export async function journey(baseUrl: string): Promise<void> {
   const session = await logIn(anonymous, baseUrl, email, password);
   await refresh(session);
 
-  const courses = await browseCatalog(session.api);
+  const skills = await skillsForFilter(session.api);
+  const courses = await browseCatalog(session.api, skills[0]?.slug ?? "react");
   const first = courses[0];
   if (first === undefined) {
     return;
