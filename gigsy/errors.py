@@ -4,15 +4,43 @@ Services raise these; the API layer (gigsy/api/errors.py) maps each class to a s
 renders the one error envelope. Every code a caller can receive is a member of a `StrEnum`
 registered here: the kernel's `ErrorCode` below and one enum per context in
 `apps/<ctx>/errors.py`. The OpenAPI schema lists them all (gigsy/api/responses.py).
+
+Each enum derives from `DescribedCodes`: a member says which HTTP statuses carry it, what it
+means and what a client should do, and docs/errors.md is generated from that
+(`manage.py errors_docs`; `make test` fails when it is stale or a code is undescribed):
+
+    SLUG_TAKEN = "slug_taken", 409, "Another course has this slug.", "Choose another slug."
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TypeVar
+from typing import Self, TypeVar
 
 _E = TypeVar("_E", bound=type[StrEnum])
 _ENUMS: dict[str, type[StrEnum]] = {}
+
+
+class DescribedCodes(StrEnum):
+    """Base of the error-code enums: `NAME = "code", statuses, "meaning", "what to do"`.
+
+    The member is the code string (`str(member) == "code"`); `statuses` (one int or a tuple)
+    are the HTTP statuses that carry it, `meaning` what happened and `action` what a client
+    should do about it."""
+
+    statuses: tuple[int, ...]
+    meaning: str
+    action: str
+
+    def __new__(
+        cls, value: str, statuses: int | tuple[int, ...] = (), meaning: str = "", action: str = ""
+    ) -> Self:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.statuses = (statuses,) if isinstance(statuses, int) else tuple(statuses)
+        member.meaning = meaning
+        member.action = action
+        return member
 
 
 def error_codes(enum: _E) -> _E:
@@ -25,33 +53,142 @@ def error_codes(enum: _E) -> _E:
     return enum
 
 
+def all_error_enums() -> list[type[StrEnum]]:
+    """The declared enums, the kernel's first, then by module."""
+    return sorted(_ENUMS.values(), key=lambda e: (e.__module__ != __name__, e.__module__))
+
+
 def all_error_codes() -> list[str]:
     return sorted({member.value for enum in _ENUMS.values() for member in enum})
 
 
 @error_codes
-class ErrorCode(StrEnum):
+class ErrorCode(DescribedCodes):
     """Codes the kernel itself answers with (parsing, auth, limits, generic refusals)."""
 
-    BAD_REQUEST = "bad_request"
-    VALIDATION_ERROR = "validation_error"
-    MALFORMED_REQUEST = "malformed_request"
-    NOT_AUTHENTICATED = "not_authenticated"
-    AUTHENTICATION_FAILED = "authentication_failed"
-    TOKEN_NOT_VALID = "token_not_valid"  # noqa: S105 - an error code, not a secret
-    USER_INACTIVE = "user_inactive"
-    USER_NOT_FOUND = "user_not_found"
-    PERMISSION_DENIED = "permission_denied"
-    NOT_FOUND = "not_found"
-    LINK_EXPIRED = "link_expired"  # a signed file link past its lifetime (gigsy/files)
-    METHOD_NOT_ALLOWED = "method_not_allowed"
-    NOT_ACCEPTABLE = "not_acceptable"
-    CONFLICT = "conflict"
-    LENGTH_REQUIRED = "length_required"
-    PAYLOAD_TOO_LARGE = "payload_too_large"
-    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
-    THROTTLED = "throttled"
-    SERVER_ERROR = "server_error"
+    BAD_REQUEST = (
+        "bad_request",
+        400,
+        "The request could not be read at all (e.g. a Content-Length that is not a number).",
+        "Fix the request; it is a client bug, retrying it unchanged will fail again.",
+    )
+    VALIDATION_ERROR = (
+        "validation_error",
+        400,
+        "The body or a query parameter is invalid; `fields` maps each field (or parameter) to "
+        "its messages, `non_field_errors` for the whole input.",
+        "Show the messages next to the fields and let the user correct them.",
+    )
+    MALFORMED_REQUEST = (
+        "malformed_request",
+        400,
+        "The body is not valid JSON (or multipart), or the body or URL contains a NUL character.",
+        "Send well-formed JSON with `Content-Type: application/json`; a client bug.",
+    )
+    NOT_AUTHENTICATED = (
+        "not_authenticated",
+        401,
+        "The operation needs a signed-in caller and no credentials were sent.",
+        "Send `Authorization: Bearer <access token>`; sign in first if you have none.",
+    )
+    AUTHENTICATION_FAILED = (
+        "authentication_failed",
+        401,
+        "The credentials were refused.",
+        "Sign in again (POST /auth/token).",
+    )
+    TOKEN_NOT_VALID = (
+        "token_not_valid",
+        401,
+        "The access or refresh token is malformed, expired, or was revoked (a password "
+        "change, a log-out everywhere, a refresh token already used).",
+        "With an expired access token, refresh once (POST /auth/token/refresh) and retry; if "
+        "that fails too, sign in again.",
+    )
+    USER_INACTIVE = (
+        "user_inactive",
+        401,
+        "The token belongs to an account that has been deactivated.",
+        "Sign the user out; only an operator can reactivate the account.",
+    )
+    USER_NOT_FOUND = (
+        "user_not_found",
+        401,
+        "The token names an account that no longer exists.",
+        "Sign the user out and forget the stored tokens.",
+    )
+    PERMISSION_DENIED = (
+        "permission_denied",
+        403,
+        "Signed in, but this account may not do this (wrong role, not the object's owner or "
+        "instructor, not enrolled).",
+        "Do not retry; hide or disable the action for this user.",
+    )
+    NOT_FOUND = (
+        "not_found",
+        404,
+        "No such object, or one the caller may not see (someone else's private object, a "
+        "draft course), or a page past the last one, or no such path.",
+        "Treat it as gone: refresh the list it came from; for a page, use `count` to stay in "
+        "range.",
+    )
+    LINK_EXPIRED = (
+        "link_expired",
+        410,
+        "A signed file link (a lesson's `media_url`, a certificate's `pdf_url`) has outlived "
+        "its few minutes.",
+        "Fetch the lesson or certificate again for a fresh link, then follow it at once.",
+    )
+    METHOD_NOT_ALLOWED = (
+        "method_not_allowed",
+        405,
+        "This path exists but does not take this HTTP method.",
+        "Use a method the schema lists for the path; a client bug.",
+    )
+    NOT_ACCEPTABLE = (
+        "not_acceptable",
+        406,
+        "The `Accept` header asks for a representation this operation does not offer.",
+        "Accept `application/json` (or a type the operation documents).",
+    )
+    CONFLICT = (
+        "conflict",
+        409,
+        "The request conflicts with the object's current state (a generic code; most "
+        "conflicts have a specific one).",
+        "Reload the object and show the user its current state.",
+    )
+    LENGTH_REQUIRED = (
+        "length_required",
+        411,
+        "The body was sent chunked, without a `Content-Length`.",
+        "Send the body with a `Content-Length` header (buffer it first).",
+    )
+    PAYLOAD_TOO_LARGE = (
+        "payload_too_large",
+        413,
+        "The body is over the limit (MAX_REQUEST_BODY_BYTES for JSON, MAX_UPLOAD_BYTES for "
+        "uploads); the message gives both sizes.",
+        "Tell the user the limit; send a smaller body or file.",
+    )
+    UNSUPPORTED_MEDIA_TYPE = (
+        "unsupported_media_type",
+        415,
+        "The body's `Content-Type` is not one this operation reads.",
+        "Send JSON as `application/json` (uploads as `multipart/form-data`).",
+    )
+    THROTTLED = (
+        "throttled",
+        429,
+        "Too many requests from this client, account or address in the current window.",
+        "Wait the seconds in the `Retry-After` header, then retry; do not retry in a loop.",
+    )
+    SERVER_ERROR = (
+        "server_error",
+        500,
+        "Something failed on the server; the request id (`X-Request-ID`) locates it in the logs.",
+        "Retry later (idempotent requests only); report the request id if it persists.",
+    )
 
 
 class ApplicationError(Exception):

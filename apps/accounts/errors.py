@@ -1,11 +1,22 @@
-"""Error codes the accounts context answers with (the JWT layer's own codes are the kernel's)."""
+"""Error codes the accounts context answers with (the JWT layer's own codes are the kernel's).
 
-from enum import StrEnum
+Each member says which statuses carry it, what it means and what a client should do
+(gigsy.errors.DescribedCodes; docs/errors.md is generated from them)."""
 
-from gigsy.errors import error_codes
+from gigsy.errors import DescribedCodes, error_codes
 
 
 @error_codes
-class AccountsError(StrEnum):
-    EMAIL_TAKEN = "email_taken"
-    NO_ACTIVE_ACCOUNT = "no_active_account"
+class AccountsError(DescribedCodes):
+    EMAIL_TAKEN = (
+        "email_taken",
+        409,
+        "An account with this email exists (`fields.email` says so too).",
+        "Offer to sign in, or to use another email.",
+    )
+    NO_ACTIVE_ACCOUNT = (
+        "no_active_account",
+        401,
+        "Wrong email or password, or the account is deactivated (deliberately not told apart).",
+        "Say the email or password is wrong; offer to try again.",
+    )

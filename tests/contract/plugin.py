@@ -3,8 +3,9 @@
 Registered from tests/conftest.py. Every response a Django/DRF test client returns for a path
 under /api/ (except the schema and its UIs) is checked against the operation drf-spectacular's
 generated schema documents for it (tests/contract/openapi.py): the status must be documented,
-the JSON body must match the documented schema for that status, a non-JSON body must have a
-documented content type, and the headers that matter (Location, Retry-After, ETag,
+the JSON body must match the documented schema for that status, an error's `code` must be
+documented (gigsy/errors.py, docs/errors.md) with the status it came with, a non-JSON body must
+have a documented content type, and the headers that matter (Location, Retry-After, ETag,
 Content-Disposition) must be documented where they are sent. A mismatch fails the test that
 made the request, naming the operation, the status and the JSON path that disagrees. The
 terminal summary says how many responses were checked, against how many operations.
@@ -15,6 +16,8 @@ fixture: mismatches are collected there instead of failing the test.
 
 from __future__ import annotations
 
+import functools
+import json
 import threading
 from collections import Counter
 from collections.abc import Generator, Iterator
@@ -91,6 +94,8 @@ def record(response: Any) -> None:
         headers=_headers_of(response),
         content=_content_of(response),
     )
+    if response.status_code >= 400:
+        problems += _code_status_problems(response.status_code, _content_of(response))
     with _state.lock:
         _state.validated += 1
         if "(no documented operation)" in where:
@@ -100,6 +105,32 @@ def record(response: Any) -> None:
         if problems:
             message = f"{where}: " + "; ".join(problems)
             (_state.capture if _state.capture is not None else _state.problems).append(message)
+
+
+@functools.cache
+def _statuses_of_codes() -> dict[str, tuple[int, ...]]:
+    from django.utils.module_loading import autodiscover_modules
+
+    from gigsy.errors import all_error_enums
+
+    autodiscover_modules("errors")
+    return {
+        member.value: getattr(member, "statuses", ())
+        for enum in all_error_enums()
+        for member in enum
+    }
+
+
+def _code_status_problems(status: int, content: bytes) -> list[str]:
+    """An error's code must be one docs/errors.md documents with this status."""
+    try:
+        code = json.loads(content)["error"]["code"]
+    except (ValueError, KeyError, TypeError):
+        return []  # not the envelope: the schema check says so
+    statuses = _statuses_of_codes().get(code)
+    if statuses is None or status in statuses:
+        return []
+    return [f"code {code!r} is documented (docs/errors.md) with {statuses}, answered {status}"]
 
 
 def _install() -> None:
@@ -176,11 +207,17 @@ def contract_violations() -> Iterator[list[str]]:
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     if not _state.validated:
         return
-    documented = max(sum(1 for _ in operations(c.schema)) for c in _state.contracts.values())
+    # The project's own schema (the largest: test URLconfs mount a view or two).
+    main = max(_state.contracts.values(), key=lambda c: len(c.schema.get("paths", {})))
+    names = {
+        f"{method.upper()} {path}" + (f" ({spec['operationId']})" if "operationId" in spec else "")
+        for path, method, spec in operations(main.schema)
+    }
+    exercised = names & set(_state.operations)
     terminalreporter.write_sep("-", "schema contract (tests/contract)")
     terminalreporter.write_line(
         f"{_state.validated} API responses validated against the OpenAPI schema, "
-        f"{len(_state.operations)} of {documented} documented operations exercised; "
+        f"{len(exercised)} of {len(names)} documented operations exercised; "
         f"{_state.undocumented_paths} answers to undocumented paths or methods checked as the "
         "error envelope"
     )
