@@ -25,6 +25,8 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import parse_etags
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 _COPIED_TO_304 = ("ETag", "Vary", "Cache-Control", "Content-Location", "Expires")
 
@@ -83,11 +85,12 @@ def conditional(request: Request, response: Any) -> HttpResponse:
     return not_modified
 
 
-class ConditionalGetMixin:
+class ConditionalGetMixin(APIView):
     """For an APIView whose GET answers may be revalidated: see the module's docstring."""
 
     def finalize_response(
-        self, request: Request, response: Any, *args: Any, **kwargs: Any
-    ) -> HttpResponse:
-        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
-        return conditional(request, response)
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # DRF's dispatch returns any HttpResponse (the 304 is a plain one); the stubs say Response.
+        return conditional(request, response)  # type: ignore[return-value]
