@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.parsers import MultiPartParser
@@ -24,7 +25,8 @@ from apps.lms.services import authoring, quiz_authoring
 from gigsy.api.inputs import parse
 from gigsy.api.pagination import paginated
 from gigsy.api.representation import represent
-from gigsy.api.responses import error_responses
+from gigsy.api.responses import LOCATION, created, error_responses
+from gigsy.api.schema import PAGE_PARAMETERS, page_of
 from gigsy.errors import NotFoundError
 
 _NO_CONTENT = {
@@ -35,7 +37,8 @@ _NO_CONTENT = {
 
 class TeachingView(APIView):
     @extend_schema(
-        responses={200: s.CourseListOutput(many=True), **error_responses(401)},
+        parameters=PAGE_PARAMETERS,
+        responses={200: page_of(s.CourseListOutput), **error_responses(401)},
         summary="Courses I teach, drafts and archived ones included",
     )
     def get(self, request: Request) -> Response:
@@ -84,6 +87,7 @@ class InstructorListView(APIView):
     @extend_schema(
         request=s.InstructorInput,
         responses={201: s.InstructorOutput, **error_responses(400, 401, 403, 404)},
+        parameters=[LOCATION],
         summary="Add a co-instructor (an instructor's account, by email)",
     )
     def post(self, request: Request, slug: str) -> Response:
@@ -92,7 +96,11 @@ class InstructorListView(APIView):
             user=request.user,
             **parse(s.InstructorInput, request),
         )
-        return Response(represent(s.InstructorOutput, colleague), status=status.HTTP_201_CREATED)
+        return created(
+            request,
+            represent(s.InstructorOutput, colleague),
+            reverse("lms-instructor", kwargs={"slug": slug, "user_id": colleague.id}),
+        )
 
 
 class InstructorView(APIView):
@@ -138,7 +146,8 @@ class ModuleView(APIView):
 
 class BankListView(APIView):
     @extend_schema(
-        responses={200: s.BankOutput(many=True), **error_responses(401, 403, 404)},
+        parameters=PAGE_PARAMETERS,
+        responses={200: page_of(s.BankOutput), **error_responses(401, 403, 404)},
         summary="The course's question banks (its instructors)",
     )
     def get(self, request: Request, slug: str) -> Response:
@@ -148,6 +157,7 @@ class BankListView(APIView):
     @extend_schema(
         request=s.BankInput,
         responses={201: s.BankOutput, **error_responses(400, 401, 403, 404)},
+        parameters=[LOCATION],
         summary="Create a question bank",
     )
     def post(self, request: Request, slug: str) -> Response:
@@ -156,9 +166,10 @@ class BankListView(APIView):
             user=request.user,
             **parse(s.BankInput, request),
         )
-        return Response(
+        return created(
+            request,
             {"id": bank.pk, "title": bank.title, "question_count": 0},
-            status=status.HTTP_201_CREATED,
+            reverse("lms-bank", kwargs={"bank_id": bank.pk}),
         )
 
 
@@ -256,6 +267,7 @@ class ModuleCreateView(APIView):
     @extend_schema(
         request=s.ModuleInput,
         responses={201: s.ModuleOutlineOutput, **error_responses(401, 403, 404)},
+        parameters=[LOCATION],
         summary="Add a module",
     )
     def post(self, request: Request, slug: str) -> Response:
@@ -264,13 +276,18 @@ class ModuleCreateView(APIView):
             user=request.user,
             **parse(s.ModuleInput, request),
         )
-        return Response(represent(s.ModuleOutlineOutput, module), status=status.HTTP_201_CREATED)
+        return created(
+            request,
+            represent(s.ModuleOutlineOutput, module),
+            reverse("lms-module", kwargs={"module_id": module.pk}),
+        )
 
 
 class LessonCreateView(APIView):
     @extend_schema(
         request=s.LessonInput,
         responses={201: s.LessonOutput, **error_responses(401, 403, 404)},
+        parameters=[LOCATION],
         summary="Add a lesson to a module",
     )
     def post(self, request: Request, module_id: int) -> Response:
@@ -278,7 +295,11 @@ class LessonCreateView(APIView):
         lesson = authoring.add_lesson(
             module=module, user=request.user, **parse(s.LessonInput, request)
         )
-        return Response(represent(s.LessonOutput, lesson), status=status.HTTP_201_CREATED)
+        return created(
+            request,
+            represent(s.LessonOutput, lesson),
+            reverse("lms-lesson", kwargs={"lesson_id": lesson.pk}),
+        )
 
 
 class LessonMediaView(APIView):
@@ -303,6 +324,7 @@ class QuestionCreateView(APIView):
     @extend_schema(
         request=s.QuestionInput,
         responses={201: s.QuestionReviewOutput, **error_responses(400, 401, 403, 404)},
+        parameters=[LOCATION],
         summary="Add a question to a bank",
     )
     def post(self, request: Request, bank_id: int) -> Response:
@@ -310,13 +332,18 @@ class QuestionCreateView(APIView):
         question = quiz_authoring.add_question(
             bank=bank, user=request.user, **parse(s.QuestionInput, request)
         )
-        return Response(represent(s.QuestionReviewOutput, question), status=status.HTTP_201_CREATED)
+        return created(
+            request,
+            represent(s.QuestionReviewOutput, question),
+            reverse("lms-question", kwargs={"question_id": question.pk}),
+        )
 
 
 class QuizCreateView(APIView):
     @extend_schema(
         request=s.QuizInput,
         responses={201: s.QuizOutlineOutput, **error_responses(400, 401, 403, 404)},
+        parameters=[LOCATION],
         summary="Create a quiz drawing from a bank",
     )
     def post(self, request: Request, slug: str) -> Response:
@@ -325,4 +352,8 @@ class QuizCreateView(APIView):
             user=request.user,
             **parse(s.QuizInput, request),
         )
-        return Response(represent(s.QuizOutlineOutput, quiz), status=status.HTTP_201_CREATED)
+        return created(
+            request,
+            represent(s.QuizOutlineOutput, quiz),
+            reverse("lms-quiz", kwargs={"quiz_id": quiz.pk}),
+        )

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, status
 from rest_framework.request import Request
@@ -23,15 +24,17 @@ from apps.lms.api import serializers as s
 from apps.lms.api.queries import CatalogQuery
 from apps.lms.models import Question, Quiz, QuizAttempt
 from apps.lms.services import authoring, learning, quizzes
+from gigsy.api.conditional import CONDITIONAL_GET, NOT_MODIFIED, ConditionalGetMixin
 from gigsy.api.inputs import parse, parse_query
 from gigsy.api.pagination import paginated
 from gigsy.api.representation import represent
-from gigsy.api.responses import error_responses
+from gigsy.api.responses import LOCATION, created, error_responses
+from gigsy.api.schema import page_of
 from gigsy.errors import ForbiddenError, NotFoundError
 
 
 # --- catalog and authoring ---------------------------------------------------------------------
-class CourseListView(APIView):
+class CourseListView(ConditionalGetMixin, APIView):
     def get_permissions(self) -> Sequence[Any]:
         return (
             [permissions.AllowAny()] if self.request.method == "GET" else super().get_permissions()
@@ -42,8 +45,13 @@ class CourseListView(APIView):
             CatalogQuery,
             OpenApiParameter("page", int),
             OpenApiParameter("page_size", int),
+            *CONDITIONAL_GET,
         ],
-        responses={200: s.CourseListOutput(many=True), **error_responses(400, 404)},
+        responses={
+            200: page_of(s.CourseListOutput),
+            **NOT_MODIFIED,
+            **error_responses(400, 404),
+        },
         summary="The catalog of published courses",
     )
     def get(self, request: Request) -> Response:
@@ -61,15 +69,17 @@ class CourseListView(APIView):
     @extend_schema(
         request=s.CourseInput,
         responses={201: s.CourseDetailOutput, **error_responses(400, 401, 403, 409)},
+        parameters=[LOCATION],
         summary="Create a course (instructors)",
     )
     def post(self, request: Request) -> Response:
         course = authoring.create_course(author=request.user, **parse(s.CourseInput, request))
-        return Response(
+        return created(
+            request,
             represent(
                 s.CourseDetailOutput, policies.visible_syllabus(slug=course.slug, user=request.user)
             ),
-            status=status.HTTP_201_CREATED,
+            reverse("lms-course", kwargs={"slug": course.slug}),
         )
 
 
@@ -78,7 +88,7 @@ class SkillListView(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
-        responses={200: screens.SkillOutput(many=True)},
+        responses={200: page_of(screens.SkillOutput)},
         summary="The skills of the published catalog, most taught first (the catalog's filter)",
     )
     def get(self, request: Request) -> Response:
@@ -89,14 +99,15 @@ class SkillListView(APIView):
         return Response(catalog_cache.page(url=request.build_absolute_uri(), build=build))
 
 
-class CourseDetailView(APIView):
+class CourseDetailView(ConditionalGetMixin, APIView):
     def get_permissions(self) -> Sequence[Any]:
         return (
             [permissions.AllowAny()] if self.request.method == "GET" else super().get_permissions()
         )
 
     @extend_schema(
-        responses={200: screens.CoursePageOutput, **error_responses(404)},
+        parameters=CONDITIONAL_GET,
+        responses={200: screens.CoursePageOutput, **NOT_MODIFIED, **error_responses(404)},
         summary="A course page: its syllabus, instructors, counts and my enrollment",
     )
     def get(self, request: Request, slug: str) -> Response:
@@ -179,16 +190,17 @@ class EnrollView(APIView):
             200: s.EnrollmentOutput,
             **error_responses(401, 404, 409),
         },
+        parameters=[LOCATION],
         summary="Enroll in a course (again: no-op)",
     )
     def post(self, request: Request, slug: str) -> Response:
-        enrollment, created = learning.enroll(
+        enrollment, is_new = learning.enroll(
             course=policies.visible_course(slug=slug, user=request.user), user=request.user
         )
-        return Response(
-            represent(s.EnrollmentOutput, enrollment),
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        )
+        body = represent(s.EnrollmentOutput, enrollment)
+        if is_new:
+            return created(request, body, reverse("lms-enroll", kwargs={"slug": slug}))
+        return Response(body)
 
     @extend_schema(
         request=None,
@@ -205,7 +217,7 @@ class EnrollView(APIView):
 class MyEnrollmentsView(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
-        responses={200: screens.EnrollmentListOutput(many=True), **error_responses(401)},
+        responses={200: page_of(screens.EnrollmentListOutput), **error_responses(401)},
         summary="My enrollments, newest first, each with its course and progress percent",
     )
     def get(self, request: Request) -> Response:
@@ -292,7 +304,7 @@ class QuizStatusView(APIView):
 class AttemptStartView(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
-        responses={200: screens.AttemptSummaryOutput(many=True), **error_responses(401, 404)},
+        responses={200: page_of(screens.AttemptSummaryOutput), **error_responses(401, 404)},
         summary="My attempts at a quiz, newest first (every cycle; no answers)",
     )
     def get(self, request: Request, quiz_id: int) -> Response:
@@ -307,20 +319,21 @@ class AttemptStartView(APIView):
     @extend_schema(
         request=None,
         responses={
-            201: s.AttemptOutput,
-            200: s.AttemptOutput,
+            201: s.AttemptDetailOutput,
+            200: s.AttemptDetailOutput,
             **error_responses(401, 404, 409),
         },
+        parameters=[LOCATION],
         summary="Start an attempt (201), or resume the open one (200); questions come without "
         "answers",
     )
     def post(self, request: Request, quiz_id: int) -> Response:
         quiz = get_object_or_404(Quiz.objects.select_related("course", "bank"), pk=quiz_id)
-        attempt, created = quizzes.start_attempt(quiz=quiz, user=request.user)
-        return Response(
-            _attempt_body(attempt, review=False),
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        )
+        attempt, is_new = quizzes.start_attempt(quiz=quiz, user=request.user)
+        body = _attempt_body(attempt, review=False)
+        if is_new:
+            return created(request, body, reverse("lms-attempt", kwargs={"attempt_id": attempt.pk}))
+        return Response(body)
 
 
 def _my_attempt(attempt_id: int, user: Principal) -> QuizAttempt:
@@ -336,7 +349,7 @@ def _my_attempt(attempt_id: int, user: Principal) -> QuizAttempt:
 
 class AttemptView(APIView):
     @extend_schema(
-        responses={200: s.AttemptOutput, **error_responses(401, 404)},
+        responses={200: s.AttemptDetailOutput, **error_responses(401, 404)},
         summary="An attempt: questions while open, the full review once submitted",
     )
     def get(self, request: Request, attempt_id: int) -> Response:
@@ -347,7 +360,7 @@ class AttemptView(APIView):
 class AttemptSubmitView(APIView):
     @extend_schema(
         request=s.SubmitInput,
-        responses={200: s.AttemptOutput, **error_responses(400, 401, 404, 409)},
+        responses={200: s.AttemptDetailOutput, **error_responses(400, 401, 404, 409)},
         summary="Submit answers: {answers: {question_id: answer}}",
     )
     def post(self, request: Request, attempt_id: int) -> Response:
