@@ -107,3 +107,14 @@ def test_an_unacceptable_accept_header_is_a_406_envelope(client):
 def test_an_unsupported_content_type_is_a_415_envelope(browser):
     response = browser.post("/api/v1/auth/register", "a=b", content_type="text/plain")
     assert_envelope(response, 415, "unsupported_media_type")
+
+
+@pytest.mark.parametrize("path", ["/api/v1/lms/courses", "/api/v1/certificates/jwks.json"])
+def test_an_unknown_format_is_a_406_naming_what_is_offered(client, path):
+    error = assert_envelope(client.get(f"{path}?format=xml"), 406, "not_acceptable")
+    assert "'xml'" in error["message"]
+    assert "json" in error["message"]
+
+
+def test_a_format_the_operation_offers_still_works(client):
+    assert client.get("/api/v1/lms/courses?format=json").status_code == 200
