@@ -148,7 +148,8 @@ class ErrorCode(DescribedCodes):
     NOT_ACCEPTABLE = (
         "not_acceptable",
         406,
-        "The `Accept` header asks for a representation this operation does not offer.",
+        "The `Accept` header or `?format=` asks for a representation this operation does not "
+        "offer.",
         "Accept `application/json` (or a type the operation documents).",
     )
     CONFLICT = (
