@@ -221,3 +221,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         f"{_state.undocumented_paths} answers to undocumented paths or methods checked as the "
         "error envelope"
     )
+    if len(exercised) < len(names):
+        terminalreporter.write_line(
+            "not exercised by any test: " + ", ".join(sorted(names - exercised))
+        )
