@@ -149,12 +149,6 @@ def _install() -> None:
     Client.request = request  # type: ignore[method-assign]
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "contract_violations: collects schema mismatches instead of failing"
-    )
-
-
 def pytest_sessionstart(session: pytest.Session) -> None:
     _install()
 
