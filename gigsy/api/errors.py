@@ -84,6 +84,25 @@ def _code_of(exc: exceptions.APIException) -> str:
     return exc.default_code if isinstance(exc.default_code, str) else "error"
 
 
+def flat_fields(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Field errors as one flat map of path -> messages, whatever the nesting: an error inside
+    a list or a nested object is keyed by its dotted path (`choices.0.id`, `answers.17`), so a
+    client finds every message at `fields[path]` and the schema stays one simple shape."""
+    if isinstance(detail, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            flat.update(flat_fields(value, f"{prefix}.{key}" if prefix else str(key)))
+        return flat
+    if isinstance(detail, list | tuple) and any(isinstance(i, dict | list) for i in detail):
+        flat = {}
+        for index, value in enumerate(detail):
+            if value:  # DRF puts {} in the places of list items that were fine
+                flat.update(flat_fields(value, f"{prefix}.{index}" if prefix else str(index)))
+        return flat
+    messages = detail if isinstance(detail, list | tuple) else [detail]
+    return {prefix or "non_field_errors": [str(m) for m in messages]}
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
         return Response(envelope(exc.code, exc.message, exc.fields), status=status_of(exc))
@@ -100,7 +119,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
     if isinstance(exc, exceptions.ValidationError):
         detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
-        response.data = envelope(ErrorCode.VALIDATION_ERROR, "Invalid input.", detail)
+        response.data = envelope(ErrorCode.VALIDATION_ERROR, "Invalid input.", flat_fields(detail))
     else:
         response.data = envelope(_code_of(exc), _message_of(exc.detail))
     return response
