@@ -219,9 +219,16 @@ def check(
     headers: dict[str, str],
     content: bytes | None,
 ) -> tuple[str, list[str]]:
-    """(what was checked, problems) for one response; no problems means it matches."""
+    """(what was checked, problems) for one response; no problems means it matches.
+
+    A HEAD answer is checked against the GET operation of its path (the schema documents GET
+    only; HEAD is the same answer without a body): its status and headers, and no body."""
     method = method.lower()
     operation = contract.operation(method, path)
+    if operation is None and method == "head":
+        operation = contract.operation("get", path)
+        if operation is not None:
+            operation = Operation("head", operation.template, operation.spec)
     if operation is None:
         return _check_undocumented(contract, method, path, status, headers, content)
     where = f"{operation.name} -> {status}"
@@ -264,7 +271,7 @@ def _check_undocumented(
     where = f"{method.upper()} {template or path} (no documented operation) -> {status}"
     if method == "options" and template is not None:
         return where, []
-    if method == "head":  # no body to read: a GET's answer without it
+    if method == "head":  # no GET here either: nothing to answer but an error, with no body
         return where, [] if status >= 400 else [f"answered {status} to HEAD on no operation"]
     if status < 400:
         return where, [f"answered {status}, but the schema documents no such operation"]

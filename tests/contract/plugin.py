@@ -6,7 +6,8 @@ generated schema documents for it (tests/contract/openapi.py): the status must b
 the JSON body must match the documented schema for that status, an error's `code` must be
 documented (gigsy/errors.py, docs/errors.md) with the status it came with, a non-JSON body must
 have a documented content type, and the headers that matter (Location, Retry-After, ETag,
-Content-Disposition) must be documented where they are sent. A mismatch fails the test that
+Content-Disposition) must be documented where they are sent. A HEAD answer is checked against
+its path's GET operation: the same statuses and headers, and no body. A mismatch fails the test that
 made the request, naming the operation, the status and the JSON path that disagrees. The
 terminal summary says how many responses were checked, against how many operations.
 

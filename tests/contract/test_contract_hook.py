@@ -186,6 +186,37 @@ def test_headers_content_types_and_empty_bodies():
     assert problems == ["content type 'text/html' is not documented (application/pdf)"]
 
 
+def test_a_head_answer_is_checked_against_the_get_operation(client, contract_violations):
+    # Same status and headers as GET, no body (the test client drops it, as servers do).
+    assert client.head("/api/v1/drift/fine").status_code == 200
+    assert client.head("/api/v1/drift/null").status_code == 200  # its body is never sent
+    assert contract_violations == []
+    assert client.head("/api/v1/drift/status").status_code == 418
+    assert contract_violations == [
+        "HEAD /api/v1/drift/{case} (drift_retrieve) -> 418: status 418 is not documented "
+        "(documented: 200, 400, 404, 406, 429)"
+    ]
+
+
+def test_a_head_answer_has_no_body_and_needs_a_get():
+    def head(path: str, status: int, content: bytes) -> list[str]:
+        headers = {"Content-Type": "application/pdf"}
+        return check(
+            _contract(), method="HEAD", path=path, status=status, headers=headers, content=content
+        )[1]
+
+    assert head("/api/v1/things/7/pdf", 200, b"") == []
+    assert head("/api/v1/things/7/pdf", 200, b"%PDF") == [
+        "a 200 answer must have no body, got 4 bytes"
+    ]
+    assert head("/api/v1/things/7/pdf", 409, b"") == [
+        "status 409 is not documented (documented: 200)"
+    ]
+    # /things documents no GET: a HEAD there can only be refused.
+    assert head("/api/v1/things", 405, b"") == []
+    assert head("/api/v1/things", 200, b"") == ["answered 200 to HEAD on no operation"]
+
+
 DRIFTING_TEST = """
 import pytest
 

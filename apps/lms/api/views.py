@@ -6,7 +6,6 @@ Thin views: parse input, call a service or selector, shape output. Permissions b
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from django.shortcuts import get_object_or_404
@@ -35,10 +34,8 @@ from gigsy.errors import ForbiddenError, NotFoundError
 
 # --- catalog and authoring ---------------------------------------------------------------------
 class CourseListView(ConditionalGetMixin, APIView):
-    def get_permissions(self) -> Sequence[Any]:
-        return (
-            [permissions.AllowAny()] if self.request.method == "GET" else super().get_permissions()
-        )
+    # Anyone may read (GET, and HEAD alike); changes need a signed-in caller.
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly]
 
     @extend_schema(
         parameters=[
@@ -100,10 +97,8 @@ class SkillListView(APIView):
 
 
 class CourseDetailView(ConditionalGetMixin, APIView):
-    def get_permissions(self) -> Sequence[Any]:
-        return (
-            [permissions.AllowAny()] if self.request.method == "GET" else super().get_permissions()
-        )
+    # Anyone may read (GET, and HEAD alike); changes need a signed-in caller.
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly]
 
     @extend_schema(
         parameters=CONDITIONAL_GET,
