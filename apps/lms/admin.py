@@ -24,6 +24,7 @@ from apps.lms import selectors
 from apps.lms.certificates.services import revoke_certificate
 from apps.lms.errors import LmsError
 from apps.lms.models import (
+    MAX_INSTRUCTORS,
     Certificate,
     Course,
     CourseInstructor,
@@ -44,6 +45,11 @@ class InstructorInline(admin.TabularInline):
     model = CourseInstructor
     extra = 0
     raw_id_fields = ("user",)
+    max_num = MAX_INSTRUCTORS  # as the API: a course has at most this many
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        # max_num alone only hides the "add" link; validate_max refuses a posted 11th row.
+        return super().get_formset(request, obj, validate_max=True, **kwargs)
 
 
 class ModuleInline(admin.TabularInline):

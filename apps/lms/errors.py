@@ -45,6 +45,12 @@ class LmsError(DescribedCodes):
         "A course keeps at least one instructor.",
         "Add another instructor before removing this one.",
     )
+    TOO_MANY_INSTRUCTORS = (
+        "too_many_instructors",
+        409,
+        "The course already has the most instructors a course may have (10).",
+        "Remove an instructor before adding another.",
+    )
     HAS_LEARNER_PROGRESS = (
         "has_learner_progress",
         409,

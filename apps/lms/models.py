@@ -67,6 +67,11 @@ class Course(models.Model):
         return self.title
 
 
+# A course is taught by at most this many people (the author included): its instructors are
+# listed whole, on the course page and by GET .../instructors, never paginated (ADR 0005).
+MAX_INSTRUCTORS = 10
+
+
 class CourseInstructor(models.Model):
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="instructor_links")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")

@@ -3,7 +3,8 @@
 - `one_of("kind", {...})` documents a serializer as one shape per value of a field.
 - `page_of(Output)` documents `gigsy.api.pagination.paginated`'s envelope and `PAGE_PARAMETERS`
   its query parameters: `@extend_schema(parameters=PAGE_PARAMETERS, responses={200:
-  page_of(Output)})`.
+  page_of(Output)})`; `bounded_list(Output, max_items=N)` a list that is never paginated
+  because it has a fixed bound (an array with `maxItems`).
 - `add_kernel_error_responses`, a postprocessing hook, adds to every operation the error
   responses the kernel's machinery can answer (authentication, throttles, parsing, limits,
   content negotiation, pagination), so views declare only their own 403/404/409.
@@ -20,7 +21,7 @@ from drf_spectacular.extensions import (
     OpenApiSerializerFieldExtension,
 )
 from drf_spectacular.serializers import PolymorphicProxySerializerExtension
-from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer
 from rest_framework import serializers
 
 from gigsy.errors import all_error_codes
@@ -124,7 +125,31 @@ def page_of(item: type[serializers.Serializer[Any]]) -> type[serializers.Seriali
 
 class AutoSchema(openapi.AutoSchema):
     """drf-spectacular's, naming an operation that answers a page `..._list` (as it names a
-    view answering a bare array), not `..._retrieve`."""
+    view answering a bare array), not `..._retrieve`; and documenting a list's fixed bound: a
+    `many=True` serializer given `max_length` (`min_length`), as a response or as a field, is
+    an array with `maxItems` (`minItems`)."""
+
+    def _get_response_for_code(
+        self,
+        serializer: Any,
+        status_code: Any,
+        media_types: Any = None,
+        direction: Any = "response",
+    ) -> dict[str, Any]:
+        response: dict[str, Any] = super()._get_response_for_code(
+            serializer, status_code, media_types, direction
+        )
+        target = serializer.response if isinstance(serializer, OpenApiResponse) else serializer
+        for media in response.get("content", {}).values():
+            _bound_array(target, media.get("schema"))
+        return response
+
+    def _map_serializer_field(
+        self, field: Any, direction: Any, bypass_extensions: bool = False
+    ) -> Any:
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        _bound_array(field, schema)
+        return schema
 
     def get_operation_id(self) -> str:
         operation_id: str = super().get_operation_id()
@@ -140,6 +165,26 @@ class AutoSchema(openapi.AutoSchema):
             ]
         pages = set(_PAGES.values())
         return responses in pages or type(responses) in pages
+
+
+def _bound_array(serializer: Any, schema: Any) -> None:
+    """Add a ListSerializer's `max_length`/`min_length` to the array schema documenting it."""
+    if not isinstance(serializer, serializers.ListSerializer) or not isinstance(schema, dict):
+        return
+    if schema.get("type") != "array":
+        return
+    # DRF keeps both on every ListSerializer (its stubs do not declare them).
+    bounds = {"maxItems": getattr(serializer, "max_length", None)}
+    bounds["minItems"] = getattr(serializer, "min_length", None)
+    schema.update({key: value for key, value in bounds.items() if value is not None})
+
+
+def bounded_list(
+    item: type[serializers.Serializer[Any]], *, max_items: int, **kwargs: Any
+) -> serializers.ListSerializer[Any]:
+    """`item(many=True)` for a list with a fixed bound (documented with `maxItems`), as a
+    response or a field: a list that can grow is a page (`page_of`)."""
+    return serializers.ListSerializer(child=item(), max_length=max_items, **kwargs)
 
 
 # --- errors every operation can answer because of the kernel ------------------------------------

@@ -390,3 +390,41 @@ def test_enrollment_page_costs_the_same_whatever_the_history(
     with django_assert_max_num_queries(9):
         response = admin_client.get(url)
     assert len(response.context["inline_admin_formsets"][1].formset.forms) == 3
+
+
+# --- a course's instructors: the API's bound holds in the admin too -------------------------------
+def test_the_instructor_inline_refuses_more_than_max_instructors(
+    built: BuiltCourse, operator: Any, rf: Any
+) -> None:
+    from django.contrib import admin as django_admin
+
+    from apps.lms.admin import InstructorInline
+    from apps.lms.models import MAX_INSTRUCTORS, Course
+
+    request = rf.post("/")
+    request.user = operator
+    inline = InstructorInline(Course, django_admin.site)
+    formset_class = inline.get_formset(request, built.course)
+    existing = list(built.course.instructor_links.all())  # the author
+    newcomers = [
+        UserFactory(email=f"t{n}@example.com", role="instructor") for n in range(MAX_INSTRUCTORS)
+    ]
+
+    def post(count: int) -> Any:
+        prefix = formset_class.get_default_prefix()
+        data = {
+            f"{prefix}-TOTAL_FORMS": str(len(existing) + count),
+            f"{prefix}-INITIAL_FORMS": str(len(existing)),
+            f"{prefix}-0-id": str(existing[0].pk),
+            f"{prefix}-0-course": str(built.course.pk),
+            f"{prefix}-0-user": str(existing[0].user_id),
+        }
+        for n, user in enumerate(newcomers[:count], start=len(existing)):
+            data[f"{prefix}-{n}-course"] = str(built.course.pk)
+            data[f"{prefix}-{n}-user"] = str(user.pk)
+        return formset_class(data, instance=built.course, prefix=prefix)
+
+    assert post(MAX_INSTRUCTORS - 1).is_valid()  # the author and 9 more
+    too_many = post(MAX_INSTRUCTORS)
+    assert not too_many.is_valid()
+    assert f"at most {MAX_INSTRUCTORS}" in str(too_many.non_form_errors())

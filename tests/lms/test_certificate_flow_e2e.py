@@ -53,4 +53,4 @@ def test_completion_issues_a_certificate_and_renders_its_pdf(
     certificate = Certificate.objects.get(user=learner)
     assert certificate.pdf.read().startswith(b"%PDF")
     listing = me.get("/api/v1/certificates").json()
-    assert [c["verify_code"] for c in listing] == [certificate.verify_code]
+    assert [c["verify_code"] for c in listing["results"]] == [certificate.verify_code]

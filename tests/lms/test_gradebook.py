@@ -285,7 +285,9 @@ def test_quiz_summary(
 
     response = teacher.get(_url(built, "/quizzes"))
     assert response.status_code == 200
-    check, later = response.json()
+    page = response.json()
+    assert (page["count"], page["next"], page["previous"]) == (2, None, None)
+    check, later = page["results"]
     assert check["id"] == built.quiz.pk
     assert check["title"] == "Check"
     assert check["attempts_submitted"] == 3

@@ -20,13 +20,13 @@ from rest_framework.views import APIView
 
 from apps.lms import policies, selectors
 from apps.lms.api import serializers as s
-from apps.lms.models import Module, Question, QuestionBank, Quiz
+from apps.lms.models import MAX_INSTRUCTORS, Module, Question, QuestionBank, Quiz
 from apps.lms.services import authoring, quiz_authoring
 from gigsy.api.inputs import parse
 from gigsy.api.pagination import paginated
 from gigsy.api.representation import represent
 from gigsy.api.responses import LOCATION, created, error_responses
-from gigsy.api.schema import PAGE_PARAMETERS, page_of
+from gigsy.api.schema import PAGE_PARAMETERS, bounded_list, page_of
 from gigsy.errors import NotFoundError
 
 _NO_CONTENT = {
@@ -75,8 +75,12 @@ class CourseArchiveView(APIView):
 
 class InstructorListView(APIView):
     @extend_schema(
-        responses={200: s.InstructorOutput(many=True), **error_responses(401, 403, 404)},
-        summary="The course's instructors",
+        responses={
+            200: bounded_list(s.InstructorOutput, max_items=MAX_INSTRUCTORS),
+            **error_responses(401, 403, 404),
+        },
+        summary="The course's instructors, first added first",
+        description=f"Not paginated: a course has at most {MAX_INSTRUCTORS} instructors.",
     )
     def get(self, request: Request, slug: str) -> Response:
         course = policies.taught_course(slug=slug, user=request.user)
@@ -86,9 +90,11 @@ class InstructorListView(APIView):
 
     @extend_schema(
         request=s.InstructorInput,
-        responses={201: s.InstructorOutput, **error_responses(400, 401, 403, 404)},
+        responses={201: s.InstructorOutput, **error_responses(400, 401, 403, 404, 409)},
         parameters=[LOCATION],
         summary="Add a co-instructor (an instructor's account, by email)",
+        description=f"A course has at most {MAX_INSTRUCTORS} instructors: one more is "
+        "`409 too_many_instructors`. Adding someone who already teaches it answers 201 again.",
     )
     def post(self, request: Request, slug: str) -> Response:
         colleague = authoring.add_instructor(

@@ -12,8 +12,9 @@ from rest_framework import serializers
 
 from apps.lms import selectors
 from apps.lms.api.serializers import CourseDetailOutput, EnrollmentOutput
-from apps.lms.models import EnrollmentStatus, Level
+from apps.lms.models import MAX_INSTRUCTORS, EnrollmentStatus, Level
 from gigsy.api.representation import represent
+from gigsy.api.schema import bounded_list
 
 
 class CourseInstructorOutput(serializers.Serializer[Any]):
@@ -38,7 +39,7 @@ class MyEnrollmentOutput(serializers.Serializer[Any]):
 
 
 class CoursePageExtrasOutput(serializers.Serializer[Any]):
-    instructors = CourseInstructorOutput(many=True)
+    instructors = bounded_list(CourseInstructorOutput, max_items=MAX_INSTRUCTORS)
     my_enrollment = MyEnrollmentOutput(
         allow_null=True,
         help_text="The caller's enrollment (a withdrawn one too, with its status); null when "

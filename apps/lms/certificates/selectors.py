@@ -13,7 +13,8 @@ from gigsy.credentials.revocation_list import RevokedCredential
 
 
 def certificates_of(*, user_id: int) -> QuerySet[Certificate]:
-    return Certificate.objects.filter(user_id=user_id).order_by("-issued_at")
+    """The user's certificates, newest first (the id breaks ties, so pages are stable)."""
+    return Certificate.objects.filter(user_id=user_id).order_by("-issued_at", "-pk")
 
 
 def certificate_by_code(*, code: str) -> Certificate | None:

@@ -14,6 +14,7 @@ from django.utils.text import slugify
 from apps.accounts import public as accounts
 from apps.lms.errors import LmsError
 from apps.lms.models import (
+    MAX_INSTRUCTORS,
     Course,
     CourseInstructor,
     CourseStatus,
@@ -358,11 +359,20 @@ def _delete_files_on_commit(files: list[Any]) -> None:
 
 @transaction.atomic
 def add_instructor(*, course: Course, user: accounts.Principal, email: str) -> accounts.UserSummary:
-    """Make another instructor a co-instructor of the course (no-op if already one)."""
+    """Make another instructor a co-instructor of the course (no-op if already one); a course
+    has at most MAX_INSTRUCTORS (409 `too_many_instructors`)."""
     require_editor(course=course, user=user)
     colleague = accounts.find_active_user_by_email(email)
     if colleague is None or not (colleague.is_operator or colleague.roles & set(AUTHOR_ROLES)):
         raise ValidationError({"email": ["No active instructor has this email."]})
+    # The course's row serializes additions: two at once must not pass the bound together.
+    Course.objects.select_for_update().filter(pk=course.pk).first()
+    teaching = set(CourseInstructor.objects.filter(course=course).values_list("user_id", flat=True))
+    if colleague.id not in teaching and len(teaching) >= MAX_INSTRUCTORS:
+        raise ConflictError(
+            f"A course has at most {MAX_INSTRUCTORS} instructors; remove one first.",
+            code=LmsError.TOO_MANY_INSTRUCTORS,
+        )
     CourseInstructor.objects.get_or_create(course=course, user_id=colleague.id)
     return colleague
 

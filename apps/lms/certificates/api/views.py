@@ -31,9 +31,11 @@ from apps.lms.certificates.links import pdf_filename
 from apps.lms.certificates.open_badge import signed_open_badge
 from apps.lms.errors import LmsError
 from apps.lms.models import Certificate
+from gigsy.api.pagination import paginated
 from gigsy.api.renderers import TextOrJSONRenderer
 from gigsy.api.representation import represent
 from gigsy.api.responses import error_responses
+from gigsy.api.schema import PAGE_PARAMETERS, page_of
 from gigsy.credentials import issuer
 from gigsy.errors import ConflictError, NotFoundError
 
@@ -59,12 +61,13 @@ def _mine(certificate_id: int, request: Request) -> Certificate:
 
 class MyCertificatesView(APIView):
     @extend_schema(
-        responses={200: s.CertificateOutput(many=True), **error_responses(401)},
-        summary="My certificates",
+        parameters=PAGE_PARAMETERS,
+        responses={200: page_of(s.CertificateOutput), **error_responses(401)},
+        summary="My certificates, newest first",
     )
     def get(self, request: Request) -> Response:
         certificates = selectors.certificates_of(user_id=_user_id(request)).select_related("course")
-        return Response([represent(s.CertificateOutput, c) for c in certificates])
+        return paginated(request, self, certificates, s.CertificateOutput)
 
 
 class VerifyCertificateView(APIView):

@@ -33,9 +33,8 @@ from apps.lms.gradebook.api import serializers as gs
 from apps.lms.models import EnrollmentStatus
 from gigsy.api.pagination import paginated
 from gigsy.api.renderers import TextOrJSONRenderer
-from gigsy.api.representation import represent
 from gigsy.api.responses import error_responses
-from gigsy.api.schema import page_of
+from gigsy.api.schema import PAGE_PARAMETERS, page_of
 
 # Every figure of a row; the best scores follow, one column per quiz.
 CSV_COLUMNS = [f.name for f in fields(gradebook.GradebookRow) if f.name != "best_scores"]
@@ -108,14 +107,13 @@ class GradebookView(APIView):
 
 class GradebookQuizzesView(APIView):
     @extend_schema(
-        responses={200: gs.QuizSummaryOutput(many=True), **error_responses(401, 403, 404)},
+        parameters=PAGE_PARAMETERS,
+        responses={200: page_of(gs.QuizSummaryOutput), **error_responses(401, 403, 404)},
         summary="Per quiz: attempts, learners who passed, average and best score (instructors)",
     )
     def get(self, request: Request, slug: str) -> Response:
         course = policies.taught_course(slug=slug, user=request.user)
-        return Response(
-            [represent(gs.QuizSummaryOutput, q) for q in gradebook.quiz_summary(course=course)]
-        )
+        return paginated(request, self, gradebook.quiz_summary(course=course), gs.QuizSummaryOutput)
 
 
 def _csv(rows: Iterable[gradebook.GradebookRow], *, quizzes: list[Any]) -> str:
