@@ -37,6 +37,9 @@ SPECTACULAR_SETTINGS = {
         "LessonKindEnum": "apps.lms.models.LessonKind",
         "QuestionKindEnum": "apps.lms.models.QuestionKind",
         "LevelEnum": "apps.lms.models.Level",
+        # Two choice sets are called `status`: a course's and an enrollment's.
+        "CourseStatusEnum": "apps.lms.models.CourseStatus",
+        "EnrollmentStatusEnum": "apps.lms.models.EnrollmentStatus",
         # Each question variant's `kind` (apps/lms/api/question_shapes.py): one value each.
         "SingleKindEnum": ["single"],
         "MultipleKindEnum": ["multiple"],

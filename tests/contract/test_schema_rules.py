@@ -1,7 +1,9 @@
 """What the generated schema promises a client, by rule: the kernel's error responses on every
 operation they apply to (gigsy.api.schema.add_kernel_error_responses), pages as the
-`{count, next, previous, results}` envelope, a question's answer shaped by its kind, request
-bodies on writes (login included) and request fields with defaults optional."""
+`{count, next, previous, results}` envelope (a bare array only with a fixed bound), enums for
+fixed sets of values, a question's answer shaped by its kind (a learner's submitted answers a
+typed union), request bodies on writes (login included) and request fields with defaults
+optional."""
 
 from __future__ import annotations
 
@@ -97,7 +99,81 @@ def test_lists_answer_pages(schema):
         assert set(page["required"]) == {"count", "next", "previous", "results"}, path
         assert page["properties"]["next"]["nullable"] is True
         assert page["properties"]["results"]["items"]["$ref"], path
-    assert pages >= 7  # catalog, teaching, enrollments, banks, gradebook, skills, attempts
+    # catalog, teaching, enrollments, banks, gradebook and its quizzes, skills, attempts,
+    # certificates
+    assert pages >= 9
+
+
+def test_every_list_is_a_page_or_has_a_fixed_bound(schema):
+    """A success body that is a bare array documents its bound (`maxItems`): anything else
+    that can grow is a page."""
+    unbounded, bounded = [], 0
+    for path, method, operation in operations(schema):
+        for status, response in operation["responses"].items():
+            for media in (response.get("content") or {}).values():
+                body = media.get("schema") or {}
+                if int(status) < 300 and body.get("type") == "array":
+                    if "maxItems" in body:
+                        bounded += 1
+                    else:
+                        unbounded.append(f"{method.upper()} {path} {status}")
+    assert unbounded == []
+    assert bounded >= 1  # a course's instructors
+
+
+def test_a_course_page_lists_its_instructors_within_the_same_bound(schema):
+    from apps.lms.models import MAX_INSTRUCTORS
+
+    instructors = schema["components"]["schemas"]["CoursePageOutput"]["properties"]["instructors"]
+    assert instructors["maxItems"] == MAX_INSTRUCTORS
+    listed = schema["paths"]["/api/v1/lms/courses/{slug}/instructors"]["get"]["responses"]["200"]
+    assert _json_schema(listed)["maxItems"] == MAX_INSTRUCTORS
+
+
+@pytest.mark.parametrize(
+    ("component", "field", "enum"),
+    [
+        ("CourseListOutput", "level", "LevelEnum"),
+        ("CourseListOutput", "status", "CourseStatusEnum"),
+        ("CourseDetailOutput", "level", "LevelEnum"),
+        ("CourseDetailOutput", "status", "CourseStatusEnum"),
+        ("CoursePageOutput", "level", "LevelEnum"),
+        ("CoursePageOutput", "status", "CourseStatusEnum"),
+        ("EnrollmentOutput", "status", "EnrollmentStatusEnum"),
+        ("EnrollmentListOutput", "status", "EnrollmentStatusEnum"),
+        ("GradebookRowOutput", "status", "EnrollmentStatusEnum"),
+        ("MyEnrollmentOutput", "status", "EnrollmentStatusEnum"),
+        ("LessonOutput", "kind", "LessonKindEnum"),
+        ("LessonOutlineOutput", "kind", "LessonKindEnum"),
+    ],
+)
+def test_fixed_sets_of_values_are_enums(schema, component, field, enum):
+    from apps.lms import models
+
+    prop = schema["components"]["schemas"][component]["properties"][field]
+    assert prop.get("allOf", [prop])[0] == {"$ref": f"#/components/schemas/{enum}"}
+    choices = {
+        "LevelEnum": models.Level,
+        "CourseStatusEnum": models.CourseStatus,
+        "EnrollmentStatusEnum": models.EnrollmentStatus,
+        "LessonKindEnum": models.LessonKind,
+    }[enum]
+    assert schema["components"]["schemas"][enum]["enum"] == choices.values
+
+
+def test_submitted_answers_are_a_typed_union(schema):
+    """`answers` maps a question id to `string | string[] | boolean` (a generated client gets
+    that union, not `unknown`)."""
+    submit = schema["paths"]["/api/v1/lms/attempts/{attempt_id}/submit"]["post"]
+    body = _component(schema, submit["requestBody"]["content"]["application/json"]["schema"])
+    answers = body["properties"]["answers"]
+    assert answers["type"] == "object"
+    union = answers["additionalProperties"]["oneOf"]
+    assert [{k: v for k, v in s.items() if k != "description"} for s in union] == [
+        {"type": "string"},
+        {"type": "array", "items": {"type": "string"}},
+        {"type": "boolean"},
+    ]
 
 
 def test_a_draft_has_no_publication_date(schema):

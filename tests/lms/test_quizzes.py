@@ -83,9 +83,48 @@ def test_answers_of_the_wrong_type_are_400_and_nothing_is_recorded(me, built, ba
 
     assert response.status_code == 400
     fields = response.json()["error"]["fields"]
-    key = str(built.question_ids[next(iter(bad))])
+    key = f"answers.{built.question_ids[next(iter(bad))]}"
+    assert list(fields) == [key]
     assert reason in fields[key][0]
     assert QuizAttempt.objects.get(pk=attempt["id"]).submitted_at is None
+
+
+@pytest.mark.parametrize(
+    ("kind", "answer"),
+    [
+        ("multiple", [["a"]]),
+        ("multiple", [{"x": 1}]),
+        ("multiple", [1, 2]),
+        ("single", None),
+        ("single", 1.5),
+        ("single", {"id": "b"}),
+        ("true_false", None),
+        ("true_false", 1),
+        ("short", None),
+        ("short", False),
+    ],
+)
+def test_answers_outside_the_documented_union_are_400_keyed_by_question(me, built, kind, answer):
+    """The schema types an answer as `string | string[] | boolean`; anything else (nested
+    lists, objects, numbers, null) is a 400 naming the answer's path, never a 500."""
+    attempt = start(me, built)
+    key = str(built.question_ids[kind])
+    response = me.post(
+        f"{LMS}/attempts/{attempt['id']}/submit", {"answers": {key: answer}}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    error = response.json()["error"]
+    assert error["code"] == "validation_error"
+    assert list(error["fields"]) == [f"answers.{key}"]
+    assert QuizAttempt.objects.get(pk=attempt["id"]).submitted_at is None
+
+
+@pytest.mark.parametrize("body", [{"answers": [["a"]]}, {"answers": None}, {"answers": "b"}, {}])
+def test_answers_that_are_not_a_map_are_400(me, built, body):
+    attempt = start(me, built)
+    response = me.post(f"{LMS}/attempts/{attempt['id']}/submit", body, format="json")
+    assert response.status_code == 400, response.content
+    assert "answers" in response.json()["error"]["fields"]
 
 
 def test_unknown_question_id_is_400(me, built):
@@ -94,7 +133,9 @@ def test_unknown_question_id_is_400(me, built):
         f"{LMS}/attempts/{attempt['id']}/submit", {"answers": {"999999": "a"}}, format="json"
     )
     assert response.status_code == 400
-    assert "999999" in response.json()["error"]["fields"]
+    assert response.json()["error"]["fields"] == {
+        "answers.999999": ["This question is not part of the attempt."]
+    }
 
 
 @pytest.mark.parametrize(

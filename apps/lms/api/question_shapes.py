@@ -68,6 +68,20 @@ class AnswerField(serializers.JSONField):
     """An answer whose shape depends on the question's kind (validated by the service)."""
 
 
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string", "description": "single: a choice id; short: the text (<= 500)"},
+            {"type": "array", "items": {"type": "string"}, "description": "multiple: choice ids"},
+            {"type": "boolean", "description": "true_false"},
+        ]
+    }
+)
+class LearnerAnswerField(serializers.JSONField):
+    """A learner's answer to one question: its shape depends on the question's kind, which the
+    service checks (a wrong shape is a 400 keyed by the question's id)."""
+
+
 def _constant(value: str) -> serializers.CharField:
     """A field documented as the one value `value` (a variant's discriminator)."""
     documented = extend_schema_field({"type": "string", "enum": [value]})

@@ -13,8 +13,9 @@ from apps.lms.api.question_shapes import (
     QUESTION_REVIEW_VARIANTS,
     AnswerField,
     ChoicesField,
+    LearnerAnswerField,
 )
-from apps.lms.models import LessonKind, Level, QuestionKind
+from apps.lms.models import CourseStatus, EnrollmentStatus, LessonKind, Level, QuestionKind
 from gigsy.api.inputs import StrictInput
 from gigsy.api.schema import one_of
 from gigsy.files import file_link
@@ -134,7 +135,14 @@ class QuizUpdateInput(QuizInput):
 
 
 class SubmitInput(StrictInput):
-    answers = serializers.DictField(child=serializers.JSONField(), allow_empty=True)
+    """A learner's answers to the questions of an attempt."""
+
+    answers = serializers.DictField(
+        child=LearnerAnswerField(),
+        allow_empty=True,
+        help_text="Question id -> answer (single: a choice id; multiple: a list of choice ids; "
+        "true_false: a boolean; short: a text). A question left out counts as unanswered.",
+    )
 
 
 # --- outputs -----------------------------------------------------------------------------------
@@ -142,16 +150,16 @@ class CourseListOutput(serializers.Serializer):
     slug = serializers.CharField()
     title = serializers.CharField()
     summary = serializers.CharField()
-    level = serializers.CharField()
+    level = serializers.ChoiceField(choices=Level.choices)
     skills = serializers.ListField(child=serializers.CharField())
-    status = serializers.CharField()
+    status = serializers.ChoiceField(choices=CourseStatus.choices)
     published_at = serializers.DateTimeField(allow_null=True, help_text="null while a draft")
 
 
 class LessonOutlineOutput(serializers.Serializer):
     id = serializers.IntegerField()
     title = serializers.CharField()
-    kind = serializers.CharField()
+    kind = serializers.ChoiceField(choices=LessonKind.choices)
     duration_minutes = serializers.IntegerField()
     # A declared field: DRF's metaclass takes it out of the class, Field.required stays.
     required = serializers.BooleanField()  # type: ignore[assignment]
@@ -212,7 +220,7 @@ class EnrollmentOutput(serializers.Serializer):
     id = serializers.IntegerField()
     course = serializers.CharField(source="course.slug")
     course_title = serializers.CharField(source="course.title")
-    status = serializers.CharField()
+    status = serializers.ChoiceField(choices=EnrollmentStatus.choices)
     cycle = serializers.IntegerField()
     enrolled_at = serializers.DateTimeField()
     completed_at = serializers.DateTimeField(allow_null=True)

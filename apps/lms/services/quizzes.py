@@ -135,16 +135,18 @@ def _questions(attempt: QuizAttempt) -> dict[str, Question]:
 
 
 def _check_answers(questions: dict[str, Question], answers: dict[str, Any]) -> None:
+    """Each answer's shape for its question; errors keyed `answers.<question id>`, the path of
+    the answer in the request (as the API's own field errors are)."""
     errors: dict[str, list[str]] = {}
     for key, answer in answers.items():
         question = questions.get(key)
         if question is None:
-            errors[key] = ["This question is not part of the attempt."]
+            errors[f"answers.{key}"] = ["This question is not part of the attempt."]
             continue
         try:
             check_shape(question, answer)
         except AnswerShapeError as exc:
-            errors[key] = [str(exc)]
+            errors[f"answers.{key}"] = [str(exc)]
     if errors:
         raise ValidationError(errors)
 

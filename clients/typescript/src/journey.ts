@@ -119,11 +119,14 @@ async function browseCatalog(api: GigsyClient, skill: string): Promise<Schemas["
 async function openCourse(api: GigsyClient, slug: string): Promise<Schemas["CoursePageOutput"]> {
   const course = ok(await api.GET("/api/v1/lms/courses/{slug}", { params: { path: { slug } } }));
   const published: string = course.published_at ?? "draft";
+  const state: Schemas["CourseStatusEnum"] = course.status;
+  // Never paginated: a course has at most 10 instructors (maxItems in the schema).
   const teachers = course.instructors.map((instructor) => instructor.display_name).join(", ");
-  console.log(`${course.title} (${course.level}, ${published}) by ${teachers}`);
+  console.log(`${course.title} (${course.level}, ${state} ${published}) by ${teachers}`);
   console.log(`${course.module_count} modules, ${course.lesson_count} lessons, ${course.quiz_count} quizzes`);
   const mine = course.my_enrollment;
-  console.log(mine === null ? "not enrolled" : `${mine.status}, ${mine.percent}% done`);
+  const enrolled: Schemas["EnrollmentStatusEnum"] | "not enrolled" = mine?.status ?? "not enrolled";
+  console.log(mine === null ? enrolled : `${enrolled}, ${mine.percent}% done`);
   return course;
 }
 
@@ -154,7 +157,8 @@ async function readAndCompleteLessons(
       );
       // media_url is an absolute, short-lived link: an <a href> or <video src> opens it as is.
       const media: string = lesson.media_url ?? lesson.video_url;
-      console.log(`lesson ${lesson.position}: ${lesson.title} [${lesson.kind}] ${media}`);
+      const kind: Schemas["LessonKindEnum"] = lesson.kind;
+      console.log(`lesson ${lesson.position}: ${lesson.title} [${kind}] ${media}`);
       progress = ok(
         await api.POST("/api/v1/lms/lessons/{lesson_id}/complete", {
           params: { path: { lesson_id: lesson.id } },
@@ -168,9 +172,11 @@ async function readAndCompleteLessons(
 
 type AttemptQuestion = Schemas["AttemptQuestionOutput"];
 type SubmittedAnswers = Schemas["SubmitInputRequest"]["answers"];
+/** One answer as the schema types it: `string | string[] | boolean`. */
+type SubmittedAnswer = SubmittedAnswers[string];
 
 /** What a learner would pick: each kind of question has its own answer shape. */
-function answerFor(question: AttemptQuestion): string | string[] | boolean {
+function answerFor(question: AttemptQuestion): SubmittedAnswer {
   switch (question.kind) {
     case "single":
       return question.choices[0]?.id ?? "";
@@ -243,20 +249,30 @@ async function readProgress(api: GigsyClient, slug: string): Promise<Schemas["Pr
   const enrollments = ok(await api.GET("/api/v1/lms/enrollments", { params: { query: { page: 1 } } }));
   for (const enrollment of enrollments.results) {
     const level: Schemas["LevelEnum"] = enrollment.course_level;
-    console.log(`${enrollment.course_title} (${level}): ${enrollment.status}, ${enrollment.percent}%`);
+    const state: Schemas["EnrollmentStatusEnum"] = enrollment.status;
+    console.log(`${enrollment.course_title} (${level}): ${state}, ${enrollment.percent}%`);
   }
   return progress;
 }
 
 // --- certificates --------------------------------------------------------------------------------
 async function listCertificates(api: GigsyClient): Promise<Schemas["CertificateOutput"][]> {
-  const certificates = ok(await api.GET("/api/v1/certificates"));
-  for (const certificate of certificates) {
-    // An absolute link valid for minutes, opening without the Authorization header.
-    const pdf: string = certificate.pdf_url ?? "(no PDF: rendering, or revoked)";
-    console.log(`${certificate.course_title}, issued ${certificate.issued_at}: ${pdf}`);
+  const certificates: Schemas["CertificateOutput"][] = [];
+  // A page like every list, newest first.
+  for (let page = 1; ; page += 1) {
+    const body: Schemas["PaginatedCertificateOutputList"] = ok(
+      await api.GET("/api/v1/certificates", { params: { query: { page } } }),
+    );
+    for (const certificate of body.results) {
+      // An absolute link valid for minutes, opening without the Authorization header.
+      const pdf: string = certificate.pdf_url ?? "(no PDF: rendering, or revoked)";
+      console.log(`${certificate.course_title}, issued ${certificate.issued_at}: ${pdf}`);
+    }
+    certificates.push(...body.results);
+    if (body.next === null) {
+      return certificates;
+    }
   }
-  return certificates;
 }
 
 type Verification = Schemas["VerificationOutput"]["status"];

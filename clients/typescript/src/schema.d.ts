@@ -126,7 +126,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** My certificates */
+        /** My certificates, newest first */
         get: operations["certificates_list"];
         put?: never;
         post?: never;
@@ -475,10 +475,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The course's instructors */
+        /**
+         * The course's instructors, first added first
+         * @description Not paginated: a course has at most 10 instructors.
+         */
         get: operations["lms_courses_instructors_list"];
         put?: never;
-        /** Add a co-instructor (an instructor's account, by email) */
+        /**
+         * Add a co-instructor (an instructor's account, by email)
+         * @description A course has at most 10 instructors: one more is `409 too_many_instructors`. Adding someone who already teaches it answers 201 again.
+         */
         post: operations["lms_courses_instructors_create"];
         delete?: never;
         options?: never;
@@ -882,9 +888,9 @@ export interface components {
             slug: string;
             title: string;
             summary: string;
-            level: string;
+            level: components["schemas"]["LevelEnum"];
             skills: string[];
-            status: string;
+            status: components["schemas"]["CourseStatusEnum"];
             /**
              * Format: date-time
              * @description null while a draft
@@ -917,9 +923,9 @@ export interface components {
             slug: string;
             title: string;
             summary: string;
-            level: string;
+            level: components["schemas"]["LevelEnum"];
             skills: string[];
-            status: string;
+            status: components["schemas"]["CourseStatusEnum"];
             /**
              * Format: date-time
              * @description null while a draft
@@ -931,9 +937,9 @@ export interface components {
             slug: string;
             title: string;
             summary: string;
-            level: string;
+            level: components["schemas"]["LevelEnum"];
             skills: string[];
-            status: string;
+            status: components["schemas"]["CourseStatusEnum"];
             /**
              * Format: date-time
              * @description null while a draft
@@ -951,6 +957,13 @@ export interface components {
             quiz_count: number;
         };
         /**
+         * @description * `draft` - Draft
+         *     * `published` - Published
+         *     * `archived` - Archived
+         * @enum {string}
+         */
+        CourseStatusEnum: "draft" | "published" | "archived";
+        /**
          * @description An item of My learning: the enrollment, its course in brief and the progress percent
          *     of its current cycle.
          */
@@ -958,7 +971,7 @@ export interface components {
             id: number;
             course: string;
             course_title: string;
-            status: string;
+            status: components["schemas"]["EnrollmentStatusEnum"];
             cycle: number;
             /** Format: date-time */
             enrolled_at: string;
@@ -972,15 +985,22 @@ export interface components {
             id: number;
             course: string;
             course_title: string;
-            status: string;
+            status: components["schemas"]["EnrollmentStatusEnum"];
             cycle: number;
             /** Format: date-time */
             enrolled_at: string;
             /** Format: date-time */
             completed_at: string | null;
         };
+        /**
+         * @description * `active` - Active
+         *     * `completed` - Completed
+         *     * `withdrawn` - Withdrawn
+         * @enum {string}
+         */
+        EnrollmentStatusEnum: "active" | "completed" | "withdrawn";
         /** @enum {string} */
-        ErrorCodeEnum: "already_published" | "already_revoked" | "already_submitted" | "archived" | "authentication_failed" | "bad_request" | "bank_in_use" | "conflict" | "email_taken" | "empty_course" | "empty_quiz" | "has_learner_progress" | "last_instructor" | "length_required" | "link_expired" | "malformed_request" | "method_not_allowed" | "no_active_account" | "no_attempts_left" | "not_acceptable" | "not_authenticated" | "not_draft" | "not_enrolled" | "not_found" | "not_published" | "payload_too_large" | "pdf_not_ready" | "permission_denied" | "prerequisites_missing" | "revoked" | "server_error" | "slug_taken" | "throttled" | "time_limit_exceeded" | "token_not_valid" | "unsupported_media_type" | "user_inactive" | "user_not_found" | "validation_error";
+        ErrorCodeEnum: "already_published" | "already_revoked" | "already_submitted" | "archived" | "authentication_failed" | "bad_request" | "bank_in_use" | "conflict" | "email_taken" | "empty_course" | "empty_quiz" | "has_learner_progress" | "last_instructor" | "length_required" | "link_expired" | "malformed_request" | "method_not_allowed" | "no_active_account" | "no_attempts_left" | "not_acceptable" | "not_authenticated" | "not_draft" | "not_enrolled" | "not_found" | "not_published" | "payload_too_large" | "pdf_not_ready" | "permission_denied" | "prerequisites_missing" | "revoked" | "server_error" | "slug_taken" | "throttled" | "time_limit_exceeded" | "token_not_valid" | "too_many_instructors" | "unsupported_media_type" | "user_inactive" | "user_not_found" | "validation_error";
         ErrorDetail: {
             code: components["schemas"]["ErrorCodeEnum"];
             message: string;
@@ -998,8 +1018,7 @@ export interface components {
             display_name: string;
             /** Format: email */
             email: string;
-            /** @description active, completed or withdrawn */
-            status: string;
+            status: components["schemas"]["EnrollmentStatusEnum"];
             cycle: number;
             /** Format: date-time */
             enrolled_at: string;
@@ -1069,14 +1088,14 @@ export interface components {
         LessonOutlineOutput: {
             id: number;
             title: string;
-            kind: string;
+            kind: components["schemas"]["LessonKindEnum"];
             duration_minutes: number;
             required: boolean;
         };
         LessonOutput: {
             id: number;
             title: string;
-            kind: string;
+            kind: components["schemas"]["LessonKindEnum"];
             duration_minutes: number;
             required: boolean;
             module_id: number;
@@ -1192,7 +1211,7 @@ export interface components {
         /** @description The caller's enrollment in a course, with the percent of its current cycle. */
         MyEnrollmentOutput: {
             id: number;
-            status: components["schemas"]["MyEnrollmentOutputStatusEnum"];
+            status: components["schemas"]["EnrollmentStatusEnum"];
             cycle: number;
             readonly percent: number;
             /** Format: date-time */
@@ -1200,13 +1219,6 @@ export interface components {
             /** Format: date-time */
             completed_at: string | null;
         };
-        /**
-         * @description * `active` - Active
-         *     * `completed` - Completed
-         *     * `withdrawn` - Withdrawn
-         * @enum {string}
-         */
-        MyEnrollmentOutputStatusEnum: "active" | "completed" | "withdrawn";
         OpenAttemptOutput: {
             id: number;
             number: number;
@@ -1263,6 +1275,22 @@ export interface components {
             previous: string | null;
             results: components["schemas"]["BankOutput"][];
         };
+        /** @description One page of CertificateOutput items. */
+        PaginatedCertificateOutputList: {
+            /** @description Items on every page together. */
+            count: number;
+            /**
+             * Format: uri
+             * @description The next page's URL.
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description The previous page's URL.
+             */
+            previous: string | null;
+            results: components["schemas"]["CertificateOutput"][];
+        };
         /** @description One page of CourseListOutput items. */
         PaginatedCourseListOutputList: {
             /** @description Items on every page together. */
@@ -1310,6 +1338,22 @@ export interface components {
              */
             previous: string | null;
             results: components["schemas"]["GradebookRowOutput"][];
+        };
+        /** @description One page of QuizSummaryOutput items. */
+        PaginatedQuizSummaryOutputList: {
+            /** @description Items on every page together. */
+            count: number;
+            /**
+             * Format: uri
+             * @description The next page's URL.
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description The previous page's URL.
+             */
+            previous: string | null;
+            results: components["schemas"]["QuizSummaryOutput"][];
         };
         /** @description One page of SkillOutput items. */
         PaginatedSkillOutputList: {
@@ -1658,13 +1702,11 @@ export interface components {
             /** @description Published courses teaching the skill. */
             course_count: number;
         };
-        /**
-         * @description An input serializer that refuses unknown keys: they are a client bug (a typo, or a
-         *     read-only field), so say so instead of silently ignoring them.
-         */
+        /** @description A learner's answers to the questions of an attempt. */
         SubmitInputRequest: {
+            /** @description Question id -> answer (single: a choice id; multiple: a list of choice ids; true_false: a boolean; short: a text). A question left out counts as unanswered. */
             answers: {
-                [key: string]: unknown;
+                [key: string]: string | string[] | boolean;
             };
         };
         TokenPairOutput: {
@@ -2350,7 +2392,12 @@ export interface operations {
     };
     certificates_list: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description 1-based page number (past the last page: 404) */
+                page?: number;
+                /** @description items per page (at most 100) */
+                page_size?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2362,7 +2409,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CertificateOutput"][];
+                    "application/json": components["schemas"]["PaginatedCertificateOutputList"];
                 };
             };
             /** @description Invalid input: `validation_error` with `fields`, `malformed_request` (unreadable body, NUL in the URL), ... */
@@ -2376,6 +2423,15 @@ export interface operations {
             };
             /** @description Not signed in, or the token is invalid, expired or revoked */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such object, or not visible to the caller (for a list: a page past the last) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4401,7 +4457,12 @@ export interface operations {
     };
     lms_courses_gradebook_quizzes_list: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description 1-based page number (past the last page: 404) */
+                page?: number;
+                /** @description items per page (at most 100) */
+                page_size?: number;
+            };
             header?: never;
             path: {
                 slug: string;
@@ -4415,7 +4476,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["QuizSummaryOutput"][];
+                    "application/json": components["schemas"]["PaginatedQuizSummaryOutputList"];
                 };
             };
             /** @description Invalid input: `validation_error` with `fields`, `malformed_request` (unreadable body, NUL in the URL), ... */
@@ -4616,6 +4677,15 @@ export interface operations {
             };
             /** @description The `Accept` header asks for a representation this operation does not offer */
             406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Conflicts with the object's current state (a specific `code` says which) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from apps.lms.models import EnrollmentStatus
+
 
 class GradebookRowOutput(serializers.Serializer):
     """One enrollment: figures of the current cycle, as in the learner's own progress."""
@@ -12,7 +14,7 @@ class GradebookRowOutput(serializers.Serializer):
     learner_id = serializers.IntegerField()
     display_name = serializers.CharField()
     email = serializers.EmailField()
-    status = serializers.CharField(help_text="active, completed or withdrawn")
+    status = serializers.ChoiceField(choices=EnrollmentStatus.choices)
     cycle = serializers.IntegerField()
     enrolled_at = serializers.DateTimeField()
     completed_at = serializers.DateTimeField(allow_null=True)
