@@ -28,6 +28,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from gigsy.api.responses import response_header
+
 _COPIED_TO_304 = ("ETag", "Vary", "Cache-Control", "Content-Location", "Expires")
 
 CONDITIONAL_GET = [
@@ -37,12 +39,9 @@ CONDITIONAL_GET = [
         OpenApiParameter.HEADER,
         description="An ETag from an earlier answer: 304 with no body if it still matches",
     ),
-    OpenApiParameter(
+    response_header(
         "ETag",
-        str,
-        OpenApiParameter.HEADER,
-        response=[200, 304],
-        required=True,
+        statuses=[200, 304],
         description="A strong tag of the body (send it back in If-None-Match)",
     ),
 ]

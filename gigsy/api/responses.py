@@ -53,13 +53,31 @@ def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
     return {status: error_response(status) for status in statuses}
 
 
+def response_header(
+    name: str,
+    *,
+    statuses: list[int],
+    description: str,
+    type: OpenApiTypes = OpenApiTypes.STR,
+    required: bool = True,
+) -> OpenApiParameter:
+    """A header the operation sends with `statuses`, for `extend_schema(parameters=[...])`: the
+    contract hook checks that a documented required header is sent and a sent one documented."""
+    return OpenApiParameter(
+        name,
+        type,
+        OpenApiParameter.HEADER,
+        response=statuses,
+        required=required,
+        description=description,
+    )
+
+
 # --- 201 Created: the new resource's URL -------------------------------------------------------
-LOCATION = OpenApiParameter(
+LOCATION = response_header(
     "Location",
-    OpenApiTypes.URI,
-    OpenApiParameter.HEADER,
-    response=[201],
-    required=True,
+    statuses=[201],
+    type=OpenApiTypes.URI,
     description="The absolute URL of the created resource (docs/decisions/0005)",
 )
 

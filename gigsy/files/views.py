@@ -15,12 +15,12 @@ from django.http import FileResponse, HttpResponseBase, StreamingHttpResponse
 from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from gigsy.api.responses import error_responses
+from gigsy.api.responses import error_responses, response_header
 from gigsy.errors import ErrorCode, NotFoundError
 from gigsy.files.content import EXTENSIONS
 from gigsy.files.links import (
@@ -40,21 +40,13 @@ SERVED_TYPES = sorted(
     {accepts.type.content_type.split(";")[0] for accepts in EXTENSIONS.values()}
     | {"application/octet-stream"}
 )
-CONTENT_DISPOSITION = OpenApiParameter(
+CONTENT_DISPOSITION = response_header(
     "Content-Disposition",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    response=[200, 206],
-    required=True,
+    statuses=[200, 206],
     description="`inline` or `attachment`, with the file's download name.",
 )
-CONTENT_RANGE = OpenApiParameter(
-    "Content-Range",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    response=[206],
-    required=True,
-    description="`bytes first-last/size`",
+CONTENT_RANGE = response_header(
+    "Content-Range", statuses=[206], description="`bytes first-last/size`"
 )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from rest_framework import serializers
 
 from apps.lms import selectors
-from apps.lms.api.serializers import CourseDetailOutput, EnrollmentOutput
+from apps.lms.api.serializers import AttemptOutput, CourseDetailOutput, EnrollmentOutput
 from apps.lms.models import MAX_INSTRUCTORS, EnrollmentStatus, Level
 from gigsy.api.representation import represent
 from gigsy.api.schema import bounded_list
@@ -114,18 +114,10 @@ class QuizStatusOutput(serializers.Serializer[Any]):
     )
 
 
-class AttemptSummaryOutput(serializers.Serializer[Any]):
-    """One of the caller's attempts in a list: no questions, no answers."""
+class AttemptSummaryOutput(AttemptOutput):
+    """One of the caller's attempts in a list: no questions, no answers; with its cycle."""
 
-    id = serializers.IntegerField()
-    quiz_id = serializers.IntegerField()
     cycle = serializers.IntegerField()
-    number = serializers.IntegerField()
-    started_at = serializers.DateTimeField()
-    deadline = serializers.DateTimeField(allow_null=True)
-    submitted_at = serializers.DateTimeField(allow_null=True)
-    score_percent = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
-    passed = serializers.BooleanField(allow_null=True)
 
 
 class SkillOutput(serializers.Serializer[Any]):

@@ -825,11 +825,10 @@ export interface components {
             questions: components["schemas"]["AttemptQuestionOutput"][];
         };
         AttemptQuestionOutput: components["schemas"]["SingleAttemptQuestion"] | components["schemas"]["MultipleAttemptQuestion"] | components["schemas"]["TrueFalseAttemptQuestion"] | components["schemas"]["ShortAttemptQuestion"];
-        /** @description One of the caller's attempts in a list: no questions, no answers. */
+        /** @description One of the caller's attempts in a list: no questions, no answers; with its cycle. */
         AttemptSummaryOutput: {
             id: number;
             quiz_id: number;
-            cycle: number;
             number: number;
             /** Format: date-time */
             started_at: string;
@@ -840,6 +839,7 @@ export interface components {
             /** Format: decimal */
             score_percent: string | null;
             passed: boolean | null;
+            cycle: number;
         };
         /** @description For the course's instructors only: answers included. */
         BankDetailOutput: {

@@ -11,7 +11,6 @@ from django.http import FileResponse
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     inline_serializer,
@@ -34,7 +33,7 @@ from apps.lms.models import Certificate
 from gigsy.api.pagination import paginated
 from gigsy.api.renderers import TextOrJSONRenderer
 from gigsy.api.representation import represent
-from gigsy.api.responses import error_responses
+from gigsy.api.responses import error_responses, response_header
 from gigsy.api.schema import PAGE_PARAMETERS, page_of
 from gigsy.credentials import issuer
 from gigsy.errors import ConflictError, NotFoundError
@@ -105,12 +104,9 @@ class CertificatePdfView(APIView):
             **error_responses(401, 404, 409),
         },
         parameters=[
-            OpenApiParameter(
+            response_header(
                 "Content-Disposition",
-                OpenApiTypes.STR,
-                OpenApiParameter.HEADER,
-                response=[200],
-                required=True,
+                statuses=[200],
                 description='`inline; filename="certificate-<verify_code>.pdf"`',
             )
         ],
@@ -219,11 +215,10 @@ class RevocationListView(APIView):
             304: OpenApiResponse(description="Not modified (If-None-Match, JSON only)"),
         },
         parameters=[
-            OpenApiParameter(
+            response_header(
                 "ETag",
-                OpenApiTypes.STR,
-                OpenApiParameter.HEADER,
-                response=[200, 304],
+                statuses=[200, 304],
+                required=False,
                 description="The JSON list's version, for If-None-Match (not sent with the JWT)",
             )
         ],

@@ -33,7 +33,7 @@ from apps.lms.gradebook.api import serializers as gs
 from apps.lms.models import EnrollmentStatus
 from gigsy.api.pagination import paginated
 from gigsy.api.renderers import TextOrJSONRenderer
-from gigsy.api.responses import error_responses
+from gigsy.api.responses import error_responses, response_header
 from gigsy.api.schema import PAGE_PARAMETERS, page_of
 
 # Every figure of a row; the best scores follow, one column per quiz.
@@ -74,11 +74,10 @@ class GradebookView(APIView):
             OpenApiParameter(
                 "format", str, enum=["json", "csv"], description="csv: every row, no pages"
             ),
-            OpenApiParameter(
+            response_header(
                 "Content-Disposition",
-                OpenApiTypes.STR,
-                OpenApiParameter.HEADER,
-                response=[200],
+                statuses=[200],
+                required=False,
                 description='CSV only: `attachment; filename="<slug>-gradebook.csv"`',
             ),
         ],
