@@ -10,7 +10,15 @@ from django.utils import timezone
 
 from apps.accounts.public import Principal
 from apps.lms.errors import LmsError
-from apps.lms.models import Course, Module, Question, QuestionBank, QuestionKind, Quiz
+from apps.lms.models import (
+    Course,
+    Module,
+    Question,
+    QuestionBank,
+    QuestionKind,
+    Quiz,
+    ShortAnswerMatching,
+)
 from apps.lms.policies import require_editor
 from apps.lms.services.learning import schedule_reevaluation
 from gigsy.errors import ConflictError
@@ -32,7 +40,7 @@ def add_question(
     prompt: str,
     choices: list[dict[str, str]] | None = None,
     answer: Any,
-    normalize: bool = True,
+    matching: str = ShortAnswerMatching.IGNORE_CASE,
     explanation: str = "",
     points: int = 1,
 ) -> Question:
@@ -45,7 +53,7 @@ def add_question(
         prompt=prompt,
         choices=choices,
         answer=answer,
-        normalize=normalize,
+        matching=matching,
         explanation=explanation,
         points=points,
     )
@@ -65,7 +73,10 @@ def _check_question(kind: str, choices: list[dict[str, str]], answer: Any) -> No
         if kind == QuestionKind.SINGLE and answer not in ids:
             raise ValidationError({"answer": ["Must be the id of one choice."]})
         if kind == QuestionKind.MULTIPLE and (
-            not isinstance(answer, list) or not answer or not set(answer) <= set(ids)
+            not isinstance(answer, list)
+            or not answer
+            or not all(isinstance(a, str) for a in answer)  # [["a"]] is unhashable below
+            or not set(answer) <= set(ids)
         ):
             raise ValidationError({"answer": ["Must be a non-empty list of choice ids."]})
     elif kind == QuestionKind.TRUE_FALSE:
@@ -79,7 +90,7 @@ def _check_question(kind: str, choices: list[dict[str, str]], answer: Any) -> No
         raise ValidationError({"answer": ["Must be a non-empty list of accepted answers."]})
 
 
-QUESTION_FIELDS = ("kind", "prompt", "choices", "answer", "normalize", "explanation", "points")
+QUESTION_FIELDS = ("kind", "prompt", "choices", "answer", "matching", "explanation", "points")
 QUIZ_FIELDS = (
     "title",
     "bank_id",
@@ -89,6 +100,7 @@ QUIZ_FIELDS = (
     "max_attempts",
     "time_limit_seconds",
     "required",
+    "reveal_answers",
 )
 
 
