@@ -92,8 +92,9 @@ class LmsError(DescribedCodes):
     NO_ATTEMPTS_LEFT = (
         "no_attempts_left",
         409,
-        "Every attempt this quiz allows is used (in this cycle).",
-        "Show the best score; resetting the course's progress starts a new cycle.",
+        "Every attempt this quiz allows is used (in every progress cycle: a reset gives none "
+        "back).",
+        "Show the best score; only the course's instructors can allow more attempts.",
     )
     ALREADY_SUBMITTED = (
         "already_submitted",

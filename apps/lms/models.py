@@ -148,6 +148,14 @@ class QuestionKind(models.TextChoices):
     SHORT = "short", "Short answer"
 
 
+class ShortAnswerMatching(models.TextChoices):
+    """How a short answer is compared with the accepted ones (ADR 0018)."""
+
+    EXACT = "exact", "Exactly as typed"
+    IGNORE_CASE = "ignore_case", "Ignoring case and spacing"
+    IGNORE_PUNCTUATION = "ignore_punctuation", "Ignoring case, spacing, accents and punctuation"
+
+
 class Question(models.Model):
     """`choices`: [{"id": "a", "text": "..."}] for single/multiple. `answer`: the choice id
     (single), a list of ids (multiple), a boolean (true/false) or a list of accepted texts
@@ -158,8 +166,10 @@ class Question(models.Model):
     prompt = models.TextField()
     choices = models.JSONField(default=list, blank=True)
     answer = models.JSONField()
-    # Short answers: compare case/space/punctuation-insensitively when true, exactly when false.
-    normalize = models.BooleanField(default=True)
+    # Short answers: how the learner's text is compared with the accepted ones.
+    matching = models.CharField(
+        max_length=20, choices=ShortAnswerMatching.choices, default=ShortAnswerMatching.IGNORE_CASE
+    )
     explanation = models.TextField(blank=True, default="")
     points = models.PositiveIntegerField(default=1)
     # Retired questions are never drawn again but stay for the review of past attempts.
@@ -171,6 +181,18 @@ class Question(models.Model):
 
     def __str__(self) -> str:
         return self.prompt[:60]
+
+
+class RevealAnswers(models.TextChoices):
+    """When a learner's review of a submitted attempt shows the right answers and explanations
+    (ADR 0018)."""
+
+    NEVER = "never", "Never"
+    AFTER_PASSING_OR_LAST_ATTEMPT = (
+        "after_passing_or_last_attempt",
+        "Once the learner passed or has no attempt left",
+    )
+    ALWAYS = "always", "After every attempt"
 
 
 class Quiz(models.Model):
@@ -186,6 +208,11 @@ class Quiz(models.Model):
     max_attempts = models.PositiveIntegerField(null=True, blank=True)
     time_limit_seconds = models.PositiveIntegerField(null=True, blank=True)
     required = models.BooleanField(default=True)
+    reveal_answers = models.CharField(
+        max_length=32,
+        choices=RevealAnswers.choices,
+        default=RevealAnswers.AFTER_PASSING_OR_LAST_ATTEMPT,
+    )
 
     class Meta:
         db_table = '"lms"."quiz"'

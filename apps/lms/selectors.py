@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -41,6 +42,7 @@ from apps.lms.models import (
     Quiz,
     QuizAttempt,
 )
+from apps.lms.rules.attempts import answers_revealed as reveal_rule
 from apps.lms.rules.attempts import expired
 from apps.lms.rules.progress import percent
 from apps.lms.rules.search import prefix_tsquery
@@ -379,7 +381,8 @@ class OpenAttempt:
 
 @dataclass(frozen=True)
 class QuizStatus:
-    """A learner's standing on a quiz in their current cycle."""
+    """A learner's standing on a quiz: attempts over every cycle (the cap holds across
+    resets), scores and passing in the current cycle."""
 
     quiz: Quiz
     question_count: int
@@ -390,6 +393,29 @@ class QuizStatus:
     passed: bool
     open_attempt: OpenAttempt | None
     can_start: bool
+    answers_revealed: bool
+
+
+_ATTEMPT_ROW = (
+    "id",
+    "cycle",
+    "number",
+    "started_at",
+    "deadline",
+    "submitted_at",
+    "score_percent",
+    "passed",
+)
+
+
+def _attempts_left(quiz: Quiz, used: int) -> int | None:
+    return None if quiz.max_attempts is None else max(quiz.max_attempts - used, 0)
+
+
+def _answering(rows: Sequence[Mapping[str, Any]], now: datetime) -> bool:
+    return any(
+        r["submitted_at"] is None and not expired(deadline=r["deadline"], now=now) for r in rows
+    )
 
 
 def quiz_status(*, quiz: Quiz, user: accounts.Principal) -> QuizStatus:
@@ -404,39 +430,56 @@ def quiz_status(*, quiz: Quiz, user: accounts.Principal) -> QuizStatus:
     user_id = accounts.user_id_of(user)
     enrollment = Enrollment.objects.filter(course_id=quiz.course_id, user_id=user_id).first()
     rows = (
-        list(
-            QuizAttempt.objects.filter(quiz=quiz, user_id=user_id)
-            .filter(Q(cycle=enrollment.cycle) | Q(submitted_at__isnull=True))
-            .values(
-                "id", "number", "started_at", "deadline", "submitted_at", "score_percent", "passed"
-            )
-        )
+        list(QuizAttempt.objects.filter(quiz=quiz, user_id=user_id).values(*_ATTEMPT_ROW))
         if enrollment is not None
         else []
     )
-    graded = [r for r in rows if r["submitted_at"] is not None]
+    now = timezone.now()
+    cycle = [r for r in rows if enrollment is not None and r["cycle"] == enrollment.cycle]
+    graded = [r for r in cycle if r["submitted_at"] is not None]
     scores = [r["score_percent"] for r in graded if r["score_percent"] is not None]
     # At most one attempt is open (a unique constraint).
     pending = next((r for r in rows if r["submitted_at"] is None), None)
     open_attempt = None
-    if pending is not None and expired(deadline=pending["deadline"], now=timezone.now()):
-        scores.append(Decimal("0.00"))  # as it will be settled
+    if pending is not None and expired(deadline=pending["deadline"], now=now):
+        if pending in cycle:
+            scores.append(Decimal("0.00"))  # as it will be settled
     elif pending is not None:
         open_attempt = OpenAttempt(
             pending["id"], pending["number"], pending["started_at"], pending["deadline"]
         )
-    used = len(rows)
-    left = None if quiz.max_attempts is None else max(quiz.max_attempts - used, 0)
+    left = _attempts_left(quiz, len(rows))
     enrolled = enrollment is not None and enrollment.status != EnrollmentStatus.WITHDRAWN
-    passed = any(r["passed"] for r in graded)
     return QuizStatus(
         quiz=quiz,
         question_count=question_count,
         enrolled=enrolled,
-        attempts_used=used,
+        attempts_used=len(rows),
         attempts_left=left,
         best_score_percent=max(scores, default=None),
-        passed=passed,
+        passed=any(r["passed"] for r in graded),
         open_attempt=open_attempt,
         can_start=enrolled and (open_attempt is not None or (left != 0 and question_count > 0)),
+        answers_revealed=reveal_rule(
+            policy=quiz.reveal_answers,
+            passed=any(r["passed"] for r in rows),
+            attempts_left=left,
+            answering=open_attempt is not None,
+        ),
+    )
+
+
+def answers_revealed(*, quiz: Quiz, user_id: int) -> bool:
+    """Whether the learner's reviews of this quiz show answers and explanations now (one
+    query; the quiz's `reveal_answers`, rules.attempts.answers_revealed)."""
+    rows = list(
+        QuizAttempt.objects.filter(quiz=quiz, user_id=user_id).values(
+            "submitted_at", "deadline", "passed"
+        )
+    )
+    return reveal_rule(
+        policy=quiz.reveal_answers,
+        passed=any(r["passed"] for r in rows),
+        attempts_left=_attempts_left(quiz, len(rows)),
+        answering=_answering(rows, timezone.now()),
     )

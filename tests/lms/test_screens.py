@@ -68,6 +68,8 @@ def test_the_quiz_page_before_any_attempt_starts_nothing(me: APIClient, built: B
         "passed": False,
         "open_attempt": None,
         "can_start": True,
+        "reveal_answers": "after_passing_or_last_attempt",
+        "answers_revealed": False,
     }
     assert QuizAttempt.objects.count() == 0
 
@@ -139,13 +141,17 @@ def test_unlimited_attempts_and_the_questions_an_attempt_draws(instructor: Any, 
     assert page["question_count"] == 1  # only one live question left to draw
 
 
-def test_a_new_cycle_starts_the_quiz_page_over(me: APIClient, built: BuiltCourse):
+def test_a_new_cycle_starts_the_quiz_page_over_but_keeps_the_attempts_used(
+    me: APIClient, built: BuiltCourse
+):
     submit(me, start(me, built), answers(built))
     assert status_of(me, built)["passed"] is True
     assert me.post(f"{LMS}/courses/{built.course.slug}/progress/reset").status_code == 200
 
     page = status_of(me, built)
-    assert (page["attempts_used"], page["best_score_percent"], page["passed"]) == (0, None, False)
+    assert (page["best_score_percent"], page["passed"]) == (None, False)  # per cycle
+    assert (page["attempts_used"], page["attempts_left"]) == (1, 2)  # ADR 0018: every cycle
+    assert page["answers_revealed"] is True  # passed once: the answers can't help any more
 
 
 def test_the_quiz_page_of_someone_not_enrolled(built: BuiltCourse, learner: Any, me: APIClient):

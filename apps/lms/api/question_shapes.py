@@ -14,7 +14,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.lms.models import QuestionKind
+from apps.lms.models import QuestionKind, ShortAnswerMatching
 
 ANSWER_OF_KIND: dict[str, dict[str, Any]] = {
     QuestionKind.SINGLE: {"type": "string", "description": "the id of the right choice"},
@@ -114,8 +114,12 @@ class _QuestionInputBase(serializers.Serializer[Any]):
         required=False,
         help_text="[{id, text}]: 2 or more, with distinct ids (single and multiple)",
     )
-    normalize = serializers.BooleanField(
-        required=False, help_text="short: compare ignoring case, accents and spacing"
+    matching = serializers.ChoiceField(
+        choices=ShortAnswerMatching.choices,
+        required=False,
+        help_text="short: ignore_case (default: case and spacing ignored, punctuation and "
+        "accents count), exact, or ignore_punctuation (case, spacing, accents and punctuation "
+        "ignored)",
     )
     explanation = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     points = serializers.IntegerField(min_value=1, max_value=100, required=False)
@@ -147,6 +151,10 @@ QUESTION_REVIEW_VARIANTS: dict[str, type[serializers.Serializer[Any]]] = {
         kind=_constant(kind),
         answer=_json(ANSWER_OF_KIND[kind]),
         explanation=serializers.CharField(),
+        matching=serializers.ChoiceField(
+            choices=ShortAnswerMatching.choices,
+            help_text="How a short answer is compared (other kinds ignore it).",
+        ),
     )
     for kind in QuestionKind.values
 }
@@ -158,10 +166,16 @@ ATTEMPT_QUESTION_VARIANTS: dict[str, type[serializers.Serializer[Any]]] = {
         _QuestionOutputBase,
         kind=_constant(kind),
         answer=_json(
-            {**ANSWER_OF_KIND[kind], "description": "the right answer (once submitted)"},
+            {
+                **ANSWER_OF_KIND[kind],
+                "description": "the right answer (once submitted, when the quiz reveals answers)",
+            },
             required=False,
         ),
-        explanation=serializers.CharField(required=False, help_text="Why (once submitted)."),
+        explanation=serializers.CharField(
+            required=False,
+            help_text="Why (once submitted, when the quiz reveals answers).",
+        ),
         your_answer=_json(
             _nullable(
                 {

@@ -12,7 +12,7 @@ from rest_framework import serializers
 
 from apps.lms import selectors
 from apps.lms.api.serializers import AttemptOutput, CourseDetailOutput, EnrollmentOutput
-from apps.lms.models import MAX_INSTRUCTORS, EnrollmentStatus, Level
+from apps.lms.models import MAX_INSTRUCTORS, EnrollmentStatus, Level, RevealAnswers
 from gigsy.api.representation import represent
 from gigsy.api.schema import bounded_list
 
@@ -100,12 +100,25 @@ class QuizStatusOutput(serializers.Serializer[Any]):
     required = serializers.BooleanField(source="quiz.required")  # type: ignore[assignment]
     question_count = serializers.IntegerField(help_text="Questions an attempt draws.")
     enrolled = serializers.BooleanField()
-    attempts_used = serializers.IntegerField(help_text="In the current cycle, the open one too.")
+    attempts_used = serializers.IntegerField(
+        help_text="In every cycle, the open one too: a progress reset gives no attempt back."
+    )
     attempts_left = serializers.IntegerField(allow_null=True, help_text="null: unlimited")
     best_score_percent = serializers.DecimalField(
-        max_digits=5, decimal_places=2, allow_null=True, help_text="null: nothing graded yet"
+        max_digits=5,
+        decimal_places=2,
+        allow_null=True,
+        help_text="In the current cycle; null: nothing graded yet",
     )
-    passed = serializers.BooleanField()
+    passed = serializers.BooleanField(help_text="In the current cycle.")
+    reveal_answers = serializers.ChoiceField(
+        source="quiz.reveal_answers",
+        choices=RevealAnswers.choices,
+        help_text="When reviews show the right answers and explanations.",
+    )
+    answers_revealed = serializers.BooleanField(
+        help_text="Whether the caller's reviews of this quiz show them now."
+    )
     open_attempt = OpenAttemptOutput(
         allow_null=True, help_text="The attempt `POST .../attempts` would resume."
     )

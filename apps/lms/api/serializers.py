@@ -15,7 +15,15 @@ from apps.lms.api.question_shapes import (
     ChoicesField,
     LearnerAnswerField,
 )
-from apps.lms.models import CourseStatus, EnrollmentStatus, LessonKind, Level, QuestionKind
+from apps.lms.models import (
+    CourseStatus,
+    EnrollmentStatus,
+    LessonKind,
+    Level,
+    QuestionKind,
+    RevealAnswers,
+    ShortAnswerMatching,
+)
 from gigsy.api.inputs import StrictInput
 from gigsy.api.schema import one_of
 from gigsy.files import file_link
@@ -23,6 +31,19 @@ from gigsy.files import file_link
 # Bounds a client can't exceed: past them the database would refuse the value (a 500).
 MAX_POSITION = 100_000
 MAX_ID = 2**63 - 1
+
+
+MATCHING_HELP = (
+    "short answers: how a learner's text is compared with the accepted ones. ignore_case "
+    "(default): case and spacing ignored, punctuation and accents count (C# is not C++); "
+    "exact: as typed; ignore_punctuation: case, spacing, accents and punctuation ignored. "
+    "Other kinds ignore it."
+)
+REVEAL_HELP = (
+    "When a learner's reviews show the right answers and explanations: "
+    "after_passing_or_last_attempt (default): once the learner passed or has no attempt left "
+    "and none open; always: after every attempt; never."
+)
 
 
 # --- inputs ------------------------------------------------------------------------------------
@@ -94,7 +115,9 @@ class QuestionInput(StrictInput):
     prompt = serializers.CharField(max_length=5000)
     choices = ChoiceInput(many=True, required=False)
     answer = serializers.JSONField()
-    normalize = serializers.BooleanField(required=False)
+    matching = serializers.ChoiceField(
+        choices=ShortAnswerMatching.choices, required=False, help_text=MATCHING_HELP
+    )
     explanation = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     points = serializers.IntegerField(min_value=1, max_value=100, required=False)
 
@@ -127,6 +150,9 @@ class QuizInput(StrictInput):
     )
     # A declared field: DRF's metaclass takes it out of the class, Field.required stays.
     required = serializers.BooleanField(required=False)  # type: ignore[assignment]
+    reveal_answers = serializers.ChoiceField(
+        choices=RevealAnswers.choices, required=False, help_text=REVEAL_HELP
+    )
 
 
 class QuizUpdateInput(QuizInput):
@@ -175,6 +201,7 @@ class QuizOutlineOutput(serializers.Serializer):
     time_limit_seconds = serializers.IntegerField(allow_null=True)
     # A declared field: DRF's metaclass takes it out of the class, Field.required stays.
     required = serializers.BooleanField()  # type: ignore[assignment]
+    reveal_answers = serializers.ChoiceField(choices=RevealAnswers.choices, help_text=REVEAL_HELP)
 
 
 class ModuleOutlineOutput(serializers.Serializer):
@@ -253,6 +280,7 @@ class QuestionReviewOutput(QuestionForLearnerOutput):
 
     answer = serializers.JSONField()
     explanation = serializers.CharField()
+    matching = serializers.ChoiceField(choices=ShortAnswerMatching.choices, help_text=MATCHING_HELP)
 
 
 class InstructorOutput(serializers.Serializer):
@@ -290,10 +318,15 @@ class AttemptOutput(serializers.Serializer):
 @one_of("kind", ATTEMPT_QUESTION_VARIANTS)
 class AttemptQuestionOutput(QuestionForLearnerOutput):
     """A question of an attempt. While the attempt is open: without its answer; once it is
-    submitted (the review) with `answer`, `explanation`, `your_answer` and `points_earned`."""
+    submitted (the review) with `your_answer` and `points_earned`, and with `answer` and
+    `explanation` when the quiz reveals them (`answers_revealed`)."""
 
 
 class AttemptDetailOutput(AttemptOutput):
     """An attempt with its questions (the views add `questions` to AttemptOutput's fields)."""
 
+    answers_revealed = serializers.BooleanField(
+        help_text="Whether the submitted attempt's questions carry `answer` and `explanation` "
+        "(the quiz's reveal_answers); false while the attempt is open."
+    )
     questions = AttemptQuestionOutput(many=True)

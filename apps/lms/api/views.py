@@ -264,22 +264,27 @@ class LessonCompleteView(APIView):
 
 # --- quizzes -----------------------------------------------------------------------------------
 def _attempt_body(
-    attempt: QuizAttempt, *, review: bool, questions: list[Question] | None = None
+    attempt: QuizAttempt, *, questions: list[Question] | None = None
 ) -> dict[str, Any]:
+    """An attempt's questions: bare while open; once submitted, the review with what the
+    learner answered and earned, and the right answers and explanations only when the quiz's
+    `reveal_answers` allows it now (ADR 0018)."""
     if questions is None:
         questions = selectors.attempt_questions(attempt=attempt)
-    body = represent(s.AttemptOutput, attempt)
-    if review:
-        body["questions"] = [
-            {
-                **represent(s.QuestionReviewOutput, q),
+    review = attempt.submitted_at is not None
+    reveal = review and selectors.answers_revealed(quiz=attempt.quiz, user_id=attempt.user_id)
+    body = {**represent(s.AttemptOutput, attempt), "answers_revealed": reveal}
+    body["questions"] = []
+    for q in questions:
+        shown = represent(s.QuestionForLearnerOutput, q)
+        if reveal:
+            shown |= {"answer": q.answer, "explanation": q.explanation}
+        if review:
+            shown |= {
                 "your_answer": attempt.answers.get(str(q.pk)),
                 "points_earned": attempt.results.get(str(q.pk), 0),
             }
-            for q in questions
-        ]
-    else:
-        body["questions"] = [represent(s.QuestionForLearnerOutput, q) for q in questions]
+        body["questions"].append(shown)
     return body
 
 
@@ -325,7 +330,7 @@ class AttemptStartView(APIView):
     def post(self, request: Request, quiz_id: int) -> Response:
         quiz = get_object_or_404(Quiz.objects.select_related("course", "bank"), pk=quiz_id)
         attempt, is_new = quizzes.start_attempt(quiz=quiz, user=request.user)
-        body = _attempt_body(attempt, review=False)
+        body = _attempt_body(attempt)
         if is_new:
             return created(request, body, reverse("lms-attempt", kwargs={"attempt_id": attempt.pk}))
         return Response(body)
@@ -349,7 +354,7 @@ class AttemptView(APIView):
     )
     def get(self, request: Request, attempt_id: int) -> Response:
         attempt = _my_attempt(attempt_id, request.user)
-        return Response(_attempt_body(attempt, review=attempt.submitted_at is not None))
+        return Response(_attempt_body(attempt))
 
 
 class AttemptSubmitView(APIView):
@@ -364,4 +369,4 @@ class AttemptSubmitView(APIView):
             user=request.user,
             answers=parse(s.SubmitInput, request)["answers"],
         )
-        return Response(_attempt_body(graded.attempt, review=True, questions=graded.questions))
+        return Response(_attempt_body(graded.attempt, questions=graded.questions))

@@ -10,7 +10,7 @@ import re
 import unicodedata
 from typing import Any
 
-from apps.lms.models import Question, QuestionKind
+from apps.lms.models import Question, QuestionKind, ShortAnswerMatching
 
 _PUNCTUATION = re.compile(r"[^\w\s]", re.UNICODE)
 _SPACES = re.compile(r"\s+")
@@ -20,11 +20,33 @@ class AnswerShapeError(ValueError):
     """The answer has the wrong type for its question."""
 
 
-def normalize_text(value: str) -> str:
-    """Case-, accent-, punctuation- and whitespace-insensitive form of a short answer."""
+def fold_case_and_spacing(value: str) -> str:
+    """Case- and whitespace-insensitive form of a short answer (the default matching): the
+    same text however it is composed (NFKC), case-folded, runs of spaces as one, trimmed.
+    Punctuation and accents stay significant: `C#` is not `C++`, `cafe` is not `café`."""
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", value).casefold())
+    return _SPACES.sub(" ", folded).strip()
+
+
+def strip_punctuation(value: str) -> str:
+    """Case-, accent-, punctuation- and whitespace-insensitive form of a short answer (a
+    question's explicit `ignore_punctuation` matching)."""
     decomposed = unicodedata.normalize("NFKD", value.casefold())
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return _SPACES.sub(" ", _PUNCTUATION.sub(" ", stripped)).strip()
+
+
+def short_answer_matches(answer: str, accepted: list[str], matching: str) -> bool:
+    if matching == ShortAnswerMatching.EXACT:
+        return answer in accepted
+    form = (
+        strip_punctuation
+        if matching == ShortAnswerMatching.IGNORE_PUNCTUATION
+        else fold_case_and_spacing
+    )
+    given = form(answer)
+    # A key that is all punctuation folds to "" under ignore_punctuation: nothing matches it.
+    return bool(given) and given in {form(a) for a in accepted}
 
 
 def check_shape(question: Question, answer: Any) -> None:
@@ -51,10 +73,7 @@ def points_for(question: Question, answer: Any) -> int:
     if question.kind == QuestionKind.MULTIPLE:
         right = set(answer) == set(correct)
     elif question.kind == QuestionKind.SHORT:
-        if question.normalize:
-            right = normalize_text(answer) in {normalize_text(a) for a in correct}
-        else:
-            right = answer in correct
+        right = short_answer_matches(answer, correct, question.matching)
     else:
         right = answer == correct
     return question.points if right else 0

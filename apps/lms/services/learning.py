@@ -123,13 +123,17 @@ def complete_if_done(*, enrollment: Enrollment) -> selectors.Progress:
 
 @transaction.atomic
 def reset_progress(*, course: Course, user: Principal) -> Enrollment:
-    """Start over for a retake: completions go, attempts stay as history of the old cycle.
-    A certificate already earned is kept."""
+    """Start over for a retake: completions go, attempts stay as history of the old cycle
+    and still count against each quiz's attempt cap (ADR 0018); an open attempt is graded as
+    unanswered (0, failed), not deleted. A certificate already earned is kept."""
+    # quizzes imports this module (complete_if_done), so it is imported here.
+    from apps.lms.services.quizzes import forfeit_open_attempts
+
     enrollment = _enrollment(course=course, user=user, lock=True)
     if enrollment.status == EnrollmentStatus.WITHDRAWN:
         raise ConflictError("Enroll in the course first.", code=LmsError.NOT_ENROLLED)
     enrollment.completions.all().delete()
-    enrollment.attempts.filter(submitted_at__isnull=True).delete()
+    forfeit_open_attempts(enrollment=enrollment)
     enrollment.cycle += 1
     enrollment.status = EnrollmentStatus.ACTIVE
     enrollment.completed_at = None

@@ -5,7 +5,13 @@ Attempt state machine (who: the learner themself):
     started --deadline passes--> expired (graded 0, failed; settled by the beat sweep
                                  settle_expired_attempts, or when the learner next starts
                                  an attempt, whichever comes first)
-Late submissions are rejected. Correct answers are never returned before submission.
+    started --the learner resets the course's progress--> graded (0, failed: it counts)
+Late submissions are rejected. Correct answers are never returned before submission, and
+after it only as the quiz's `reveal_answers` allows (selectors.answers_revealed).
+
+The attempt cap (`max_attempts`) holds per learner and quiz over every progress cycle: a reset
+starts the lessons and quizzes over but gives no attempt back, and attempt numbers go on
+(ADR 0018).
 """
 
 from __future__ import annotations
@@ -60,7 +66,9 @@ def start_attempt(*, quiz: Quiz, user: Principal) -> tuple[QuizAttempt, bool]:
         if not _expired(open_attempt):
             return open_attempt, False
         _grade(open_attempt, answers={}, now=timezone.now())
-    used = QuizAttempt.objects.filter(quiz=quiz, user_id=user_id, cycle=enrollment.cycle).count()
+    # Every cycle's attempts: a progress reset gives none back (the enrollment's row lock
+    # serializes this count with the create below and with a reset).
+    used = QuizAttempt.objects.filter(quiz=quiz, user_id=user_id).count()
     if quiz.max_attempts is not None and used >= quiz.max_attempts:
         raise ConflictError(
             f"All {quiz.max_attempts} attempts are used.", code=LmsError.NO_ATTEMPTS_LEFT
@@ -189,6 +197,25 @@ def _grade(
         if enrollment.cycle == attempt.cycle:
             complete_if_done(enrollment=enrollment)
     return attempt
+
+
+def forfeit_open_attempts(*, enrollment: Enrollment) -> int:
+    """Grade the enrollment's open attempts as submitted with no answer (0, failed): a progress
+    reset counts the attempt the learner has seen instead of deleting it. The caller holds the
+    enrollment's row lock. An attempt another transaction holds (a submit in flight) is
+    skipped, not waited for: that submit grades it, and waiting could deadlock with it (a
+    passing submit locks the enrollment next). Returns how many were forfeited."""
+    now = timezone.now()
+    open_attempts = (
+        QuizAttempt.objects.select_for_update(of=("self",), skip_locked=True)
+        .select_related("quiz__course")
+        .filter(enrollment=enrollment, submitted_at__isnull=True)
+    )
+    forfeited = 0
+    for attempt in open_attempts:
+        _grade(attempt, answers={}, now=now)
+        forfeited += 1
+    return forfeited
 
 
 def settle_expired_attempts(*, now: Any = None, limit: int = 500) -> int:

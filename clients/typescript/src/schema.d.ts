@@ -822,6 +822,8 @@ export interface components {
             /** Format: decimal */
             score_percent: string | null;
             passed: boolean | null;
+            /** @description Whether the submitted attempt's questions carry `answer` and `explanation` (the quiz's reveal_answers); false while the attempt is open. */
+            answers_revealed: boolean;
             questions: components["schemas"]["AttemptQuestionOutput"][];
         };
         AttemptQuestionOutput: components["schemas"]["SingleAttemptQuestion"] | components["schemas"]["MultipleAttemptQuestion"] | components["schemas"]["TrueFalseAttemptQuestion"] | components["schemas"]["ShortAttemptQuestion"];
@@ -1131,6 +1133,13 @@ export interface components {
             everywhere?: boolean;
         };
         /**
+         * @description * `exact` - Exactly as typed
+         *     * `ignore_case` - Ignoring case and spacing
+         *     * `ignore_punctuation` - Ignoring case, spacing, accents and punctuation
+         * @enum {string}
+         */
+        MatchingEnum: "exact" | "ignore_case" | "ignore_punctuation";
+        /**
          * @description An input serializer that refuses unknown keys: they are a client bug (a typo, or a
          *     read-only field), so say so instead of silently ignoring them.
          */
@@ -1164,9 +1173,9 @@ export interface components {
              * @enum {string}
              */
             kind: "multiple";
-            /** @description the right answer (once submitted) */
+            /** @description the right answer (once submitted, when the quiz reveals answers) */
             answer?: string[];
-            /** @description Why (once submitted). */
+            /** @description Why (once submitted, when the quiz reveals answers). */
             explanation?: string;
             /** @description what you answered, null if nothing (once submitted) */
             your_answer?: string[] | null;
@@ -1181,8 +1190,14 @@ export interface components {
             choices?: {
                 [key: string]: string;
             }[];
-            /** @description short: compare ignoring case, accents and spacing */
-            normalize?: boolean;
+            /**
+             * @description short: ignore_case (default: case and spacing ignored, punctuation and accents count), exact, or ignore_punctuation (case, spacing, accents and punctuation ignored)
+             *
+             *     * `exact` - Exactly as typed
+             *     * `ignore_case` - Ignoring case and spacing
+             *     * `ignore_punctuation` - Ignoring case, spacing, accents and punctuation
+             */
+            matching?: components["schemas"]["MatchingEnum"];
             explanation?: string;
             points?: number;
             /**
@@ -1207,6 +1222,14 @@ export interface components {
             /** @description the ids of every right choice */
             answer: string[];
             explanation: string;
+            /**
+             * @description How a short answer is compared (other kinds ignore it).
+             *
+             *     * `exact` - Exactly as typed
+             *     * `ignore_case` - Ignoring case and spacing
+             *     * `ignore_punctuation` - Ignoring case, spacing, accents and punctuation
+             */
+            matching: components["schemas"]["MatchingEnum"];
         };
         /** @description The caller's enrollment in a course, with the percent of its current cycle. */
         MyEnrollmentOutput: {
@@ -1434,7 +1457,14 @@ export interface components {
             choices?: components["schemas"]["ChoiceInputRequest"][];
             /** @description single: a choice id; multiple: a list of choice ids; true_false: a boolean; short: a list of accepted answers */
             answer?: string | string[] | boolean;
-            normalize?: boolean;
+            /**
+             * @description short answers: how a learner's text is compared with the accepted ones. ignore_case (default): case and spacing ignored, punctuation and accents count (C# is not C++); exact: as typed; ignore_punctuation: case, spacing, accents and punctuation ignored. Other kinds ignore it.
+             *
+             *     * `exact` - Exactly as typed
+             *     * `ignore_case` - Ignoring case and spacing
+             *     * `ignore_punctuation` - Ignoring case, spacing, accents and punctuation
+             */
+            matching?: components["schemas"]["MatchingEnum"];
             explanation?: string;
             points?: number;
         };
@@ -1453,6 +1483,14 @@ export interface components {
             max_attempts?: number | null;
             time_limit_seconds?: number | null;
             required?: boolean;
+            /**
+             * @description When a learner's reviews show the right answers and explanations: after_passing_or_last_attempt (default): once the learner passed or has no attempt left and none open; always: after every attempt; never.
+             *
+             *     * `never` - Never
+             *     * `after_passing_or_last_attempt` - Once the learner passed or has no attempt left
+             *     * `always` - After every attempt
+             */
+            reveal_answers?: components["schemas"]["RevealAnswersEnum"];
         };
         ProgressOutput: {
             percent: number;
@@ -1488,6 +1526,14 @@ export interface components {
             max_attempts?: number | null;
             time_limit_seconds?: number | null;
             required?: boolean;
+            /**
+             * @description When a learner's reviews show the right answers and explanations: after_passing_or_last_attempt (default): once the learner passed or has no attempt left and none open; always: after every attempt; never.
+             *
+             *     * `never` - Never
+             *     * `after_passing_or_last_attempt` - Once the learner passed or has no attempt left
+             *     * `always` - After every attempt
+             */
+            reveal_answers?: components["schemas"]["RevealAnswersEnum"];
         };
         QuizOutlineOutput: {
             id: number;
@@ -1498,6 +1544,14 @@ export interface components {
             max_attempts: number | null;
             time_limit_seconds: number | null;
             required: boolean;
+            /**
+             * @description When a learner's reviews show the right answers and explanations: after_passing_or_last_attempt (default): once the learner passed or has no attempt left and none open; always: after every attempt; never.
+             *
+             *     * `never` - Never
+             *     * `after_passing_or_last_attempt` - Once the learner passed or has no attempt left
+             *     * `always` - After every attempt
+             */
+            reveal_answers: components["schemas"]["RevealAnswersEnum"];
         };
         /**
          * @description A learner's quiz page: the quiz's rules and where the caller stands in their current
@@ -1516,16 +1570,27 @@ export interface components {
             /** @description Questions an attempt draws. */
             question_count: number;
             enrolled: boolean;
-            /** @description In the current cycle, the open one too. */
+            /** @description In every cycle, the open one too: a progress reset gives no attempt back. */
             attempts_used: number;
             /** @description null: unlimited */
             attempts_left: number | null;
             /**
              * Format: decimal
-             * @description null: nothing graded yet
+             * @description In the current cycle; null: nothing graded yet
              */
             best_score_percent: string | null;
+            /** @description In the current cycle. */
             passed: boolean;
+            /**
+             * @description When reviews show the right answers and explanations.
+             *
+             *     * `never` - Never
+             *     * `after_passing_or_last_attempt` - Once the learner passed or has no attempt left
+             *     * `always` - After every attempt
+             */
+            reveal_answers: components["schemas"]["RevealAnswersEnum"];
+            /** @description Whether the caller's reviews of this quiz show them now. */
+            answers_revealed: boolean;
             /** @description The attempt `POST .../attempts` would resume. */
             open_attempt: components["schemas"]["OpenAttemptOutput"] | null;
             /** @description Whether `POST .../attempts` would start or resume an attempt now. */
@@ -1559,6 +1624,13 @@ export interface components {
             /** @default UTC */
             timezone?: string;
         };
+        /**
+         * @description * `never` - Never
+         *     * `after_passing_or_last_attempt` - Once the learner passed or has no attempt left
+         *     * `always` - After every attempt
+         * @enum {string}
+         */
+        RevealAnswersEnum: "never" | "after_passing_or_last_attempt" | "always";
         RevocationList: {
             /**
              * Format: uri
@@ -1598,9 +1670,9 @@ export interface components {
              * @enum {string}
              */
             kind: "short";
-            /** @description the right answer (once submitted) */
+            /** @description the right answer (once submitted, when the quiz reveals answers) */
             answer?: string[];
-            /** @description Why (once submitted). */
+            /** @description Why (once submitted, when the quiz reveals answers). */
             explanation?: string;
             /** @description what you answered, null if nothing (once submitted) */
             your_answer?: string | null;
@@ -1615,8 +1687,14 @@ export interface components {
             choices?: {
                 [key: string]: string;
             }[];
-            /** @description short: compare ignoring case, accents and spacing */
-            normalize?: boolean;
+            /**
+             * @description short: ignore_case (default: case and spacing ignored, punctuation and accents count), exact, or ignore_punctuation (case, spacing, accents and punctuation ignored)
+             *
+             *     * `exact` - Exactly as typed
+             *     * `ignore_case` - Ignoring case and spacing
+             *     * `ignore_punctuation` - Ignoring case, spacing, accents and punctuation
+             */
+            matching?: components["schemas"]["MatchingEnum"];
             explanation?: string;
             points?: number;
             /**
@@ -1641,6 +1719,14 @@ export interface components {
             /** @description the accepted answers */
             answer: string[];
             explanation: string;
+            /**
+             * @description How a short answer is compared (other kinds ignore it).
+             *
+             *     * `exact` - Exactly as typed
+             *     * `ignore_case` - Ignoring case and spacing
+             *     * `ignore_punctuation` - Ignoring case, spacing, accents and punctuation
+             */
+            matching: components["schemas"]["MatchingEnum"];
         };
         SingleAttemptQuestion: {
             id: number;
@@ -1653,9 +1739,9 @@ export interface components {
              * @enum {string}
              */
             kind: "single";
-            /** @description the right answer (once submitted) */
+            /** @description the right answer (once submitted, when the quiz reveals answers) */
             answer?: string;
-            /** @description Why (once submitted). */
+            /** @description Why (once submitted, when the quiz reveals answers). */
             explanation?: string;
             /** @description what you answered, null if nothing (once submitted) */
             your_answer?: string | null;
@@ -1670,8 +1756,14 @@ export interface components {
             choices?: {
                 [key: string]: string;
             }[];
-            /** @description short: compare ignoring case, accents and spacing */
-            normalize?: boolean;
+            /**
+             * @description short: ignore_case (default: case and spacing ignored, punctuation and accents count), exact, or ignore_punctuation (case, spacing, accents and punctuation ignored)
+             *
+             *     * `exact` - Exactly as typed
+             *     * `ignore_case` - Ignoring case and spacing
+             *     * `ignore_punctuation` - Ignoring case, spacing, accents and punctuation
+             */
+            matching?: components["schemas"]["MatchingEnum"];
             explanation?: string;
             points?: number;
             /**
@@ -1696,6 +1788,14 @@ export interface components {
             /** @description the id of the right choice */
             answer: string;
             explanation: string;
+            /**
+             * @description How a short answer is compared (other kinds ignore it).
+             *
+             *     * `exact` - Exactly as typed
+             *     * `ignore_case` - Ignoring case and spacing
+             *     * `ignore_punctuation` - Ignoring case, spacing, accents and punctuation
+             */
+            matching: components["schemas"]["MatchingEnum"];
         };
         SkillOutput: {
             slug: string;
@@ -1727,9 +1827,9 @@ export interface components {
              * @enum {string}
              */
             kind: "true_false";
-            /** @description the right answer (once submitted) */
+            /** @description the right answer (once submitted, when the quiz reveals answers) */
             answer?: boolean;
-            /** @description Why (once submitted). */
+            /** @description Why (once submitted, when the quiz reveals answers). */
             explanation?: string;
             /** @description what you answered, null if nothing (once submitted) */
             your_answer?: boolean | null;
@@ -1744,8 +1844,14 @@ export interface components {
             choices?: {
                 [key: string]: string;
             }[];
-            /** @description short: compare ignoring case, accents and spacing */
-            normalize?: boolean;
+            /**
+             * @description short: ignore_case (default: case and spacing ignored, punctuation and accents count), exact, or ignore_punctuation (case, spacing, accents and punctuation ignored)
+             *
+             *     * `exact` - Exactly as typed
+             *     * `ignore_case` - Ignoring case and spacing
+             *     * `ignore_punctuation` - Ignoring case, spacing, accents and punctuation
+             */
+            matching?: components["schemas"]["MatchingEnum"];
             explanation?: string;
             points?: number;
             /**
@@ -1768,6 +1874,14 @@ export interface components {
             kind: "true_false";
             answer: boolean;
             explanation: string;
+            /**
+             * @description How a short answer is compared (other kinds ignore it).
+             *
+             *     * `exact` - Exactly as typed
+             *     * `ignore_case` - Ignoring case and spacing
+             *     * `ignore_punctuation` - Ignoring case, spacing, accents and punctuation
+             */
+            matching: components["schemas"]["MatchingEnum"];
         };
         UserOutput: {
             readonly id: number;
