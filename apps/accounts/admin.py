@@ -1,17 +1,25 @@
 """Operators manage users and roles here. Saving goes through the service so the cached auth
-copy of the user is dropped (a deactivated user is locked out at once)."""
+copy of the user is dropped (a deactivated user is locked out at once). Operators also verify
+instructors (two actions, each asking for a written reason first): only a verified
+instructor's courses get credentials signed by the platform (docs/decisions/0011)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.utils import timezone
 
 from apps.accounts import services
-from apps.accounts.models import User
+from apps.accounts.models import Role, User
 
 
 class LowercaseEmailMixin:
@@ -35,18 +43,68 @@ class UserEditForm(LowercaseEmailMixin, UserChangeForm):
         fields = "__all__"
 
 
+class VerificationReasonForm(forms.Form):
+    reason = forms.CharField(
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        help_text="What was checked (or why it is withdrawn): kept with the account and in its "
+        "history.",
+    )
+
+
+class VerifiedInstructorFilter(admin.SimpleListFilter):
+    title = "verified instructor"
+    parameter_name = "verified_instructor"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "Verified"), ("no", "Instructors not verified")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> QuerySet[User]:
+        if self.value() == "yes":
+            return queryset.filter(instructor_verified_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(role=Role.INSTRUCTOR, instructor_verified_at__isnull=True)
+        return queryset
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     form = UserEditForm
     add_form = UserCreationForm
     ordering = ("-date_joined",)
-    list_display = ("email", "display_name", "role", "is_staff", "is_active", "date_joined")
-    list_filter = ("role", "is_staff", "is_superuser", "is_active")
+    list_display = (
+        "email",
+        "display_name",
+        "role",
+        "verified_instructor",
+        "is_staff",
+        "is_active",
+        "date_joined",
+    )
+    list_filter = ("role", VerifiedInstructorFilter, "is_staff", "is_superuser", "is_active")
     search_fields = ("email", "display_name")
-    readonly_fields = ("last_login", "date_joined")
+    # Verification is changed only by the actions below (with a reason), never typed in.
+    readonly_fields = (
+        "last_login",
+        "date_joined",
+        "instructor_verified_at",
+        "instructor_verified_by",
+        "instructor_verification_reason",
+    )
+    actions = ["verify_instructors", "unverify_instructors"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         ("Profile", {"fields": ("display_name", "role", "timezone")}),
+        (
+            "Instructor verification",
+            {
+                "fields": (
+                    "instructor_verified_at",
+                    "instructor_verified_by",
+                    "instructor_verification_reason",
+                )
+            },
+        ),
         (
             "Operator access",
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
@@ -79,3 +137,109 @@ class UserAdmin(DjangoUserAdmin):
         user_ids = list(queryset.values_list("pk", flat=True))
         super().delete_queryset(request, queryset)
         services.users_removed_by_operator(user_ids=user_ids)
+
+    @admin.display(boolean=True, description="verified instructor")
+    def verified_instructor(self, user: User) -> bool:
+        return user.is_verified_instructor
+
+    @admin.action(description="Verify the selected instructors", permissions=["change"])
+    def verify_instructors(
+        self, request: HttpRequest, queryset: QuerySet[User]
+    ) -> TemplateResponse | None:
+        """First a page asking what was checked; its submit (carrying `apply`) verifies."""
+        return self._with_reason(request, queryset, verify=True)
+
+    @admin.action(description="Withdraw instructor verification", permissions=["change"])
+    def unverify_instructors(
+        self, request: HttpRequest, queryset: QuerySet[User]
+    ) -> TemplateResponse | None:
+        return self._with_reason(request, queryset, verify=False)
+
+    def _with_reason(
+        self, request: HttpRequest, queryset: QuerySet[User], *, verify: bool
+    ) -> TemplateResponse | None:
+        form = VerificationReasonForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            reason = form.cleaned_data["reason"]
+            users = list(queryset.order_by("pk"))
+            if verify:
+                self._verify(request, users, reason=reason)
+            else:
+                self._unverify(request, users, reason=reason)
+            return None  # back to the changelist, with the messages
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Verify instructors" if verify else "Withdraw instructor verification",
+            "verify": verify,
+            "action": "verify_instructors" if verify else "unverify_instructors",
+            "opts": self.model._meta,
+            "form": form,
+            "users": list(queryset.order_by("pk")),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "media": self.media,
+        }
+        return TemplateResponse(request, "admin/accounts/user/verification.html", context)
+
+    def _verify(self, request: HttpRequest, users: list[User], *, reason: str) -> None:
+        done: list[str] = []
+        already: list[str] = []
+        refused: list[str] = []
+        for user in users:
+            with transaction.atomic():
+                # Conditional update: two operators verifying at once record the first one.
+                changed = User.objects.filter(
+                    pk=user.pk,
+                    role=Role.INSTRUCTOR,
+                    is_active=True,
+                    instructor_verified_at__isnull=True,
+                ).update(
+                    instructor_verified_at=timezone.now(),
+                    instructor_verified_by_id=request.user.pk,
+                    instructor_verification_reason=reason,
+                )
+                if changed:
+                    self.log_change(request, user, f"Verified as instructor: {reason}")
+                    done.append(user.email)
+                elif user.instructor_verified_at is not None:
+                    already.append(user.email)
+                else:
+                    refused.append(user.email)
+        if done:
+            self.message_user(
+                request, f"Verified {len(done)} instructor(s): {', '.join(done)}.", messages.SUCCESS
+            )
+        if already:
+            self.message_user(
+                request, f"Already verified, left unchanged: {', '.join(already)}.", messages.INFO
+            )
+        if refused:
+            self.message_user(
+                request,
+                f"Not active instructors, not verified: {', '.join(refused)}.",
+                messages.WARNING,
+            )
+
+    def _unverify(self, request: HttpRequest, users: list[User], *, reason: str) -> None:
+        done: list[str] = []
+        for user in users:
+            with transaction.atomic():
+                changed = User.objects.filter(
+                    pk=user.pk, instructor_verified_at__isnull=False
+                ).update(
+                    instructor_verified_at=None,
+                    instructor_verified_by_id=None,
+                    instructor_verification_reason=reason,
+                )
+                if changed:
+                    self.log_change(request, user, f"Verification withdrawn: {reason}")
+                    done.append(user.email)
+        if done:
+            self.message_user(
+                request,
+                f"Withdrew verification of {len(done)} instructor(s): {', '.join(done)}. "
+                "Certificates the platform already issued for their courses stay valid until "
+                "revoked.",
+                messages.SUCCESS,
+            )
+        else:
+            self.message_user(request, "None of them was verified.", messages.INFO)

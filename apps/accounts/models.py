@@ -82,6 +82,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(default=django_timezone.now)
     # Tokens issued before this second stop working (password change, "log out everywhere").
     sessions_revoked_at = models.DateTimeField(null=True, blank=True)
+    # Instructor verification (docs/decisions/0011): set by an operator's admin action, with a
+    # written reason; only a verified instructor's courses get platform-signed credentials.
+    instructor_verified_at = models.DateTimeField(null=True, blank=True)
+    instructor_verified_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The reason of the last verification or withdrawal (the admin log keeps every one).
+    instructor_verification_reason = models.CharField(max_length=300, blank=True, default="")
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -98,6 +106,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_operator(self) -> bool:
         return self.is_staff
+
+    @property
+    def is_verified_instructor(self) -> bool:
+        return (
+            self.instructor_verified_at is not None
+            and self.is_active
+            and self.role == Role.INSTRUCTOR
+        )
 
     def token_revoked(self, *, issued_at: int) -> bool:
         """Whether a token issued at `issued_at` (its `iat`, whole seconds) was ended by a

@@ -103,6 +103,15 @@ def search_user_ids(text: str, *, among: Iterable[int] | None = None) -> list[in
     return list(query.values_list("pk", flat=True))
 
 
+def is_verified_instructor(user_id: int) -> bool:
+    """Whether an operator has verified this account as an instructor (an admin action with a
+    reason) and it is still an active instructor: the platform signs credentials only for
+    courses such a person created (docs/decisions/0011). One query; False for unknown ids."""
+    return User.objects.filter(
+        pk=user_id, is_active=True, role=Role.INSTRUCTOR, instructor_verified_at__isnull=False
+    ).exists()
+
+
 def user_id_of(principal: Principal) -> int:
     """The signed-in caller's id, for use cases that act for a user (their views let only
     signed-in callers in). An anonymous caller here is a bug, and fails as loudly as the ORM
