@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
 
@@ -53,6 +54,7 @@ class LoginSerializer(TokenObtainPairSerializer):
         return services.start_session(user=user)
 
 
+@extend_schema_serializer(component_name="TokenRefresh")  # the name simplejwt's had
 class RefreshInput(StrictInput):
     refresh = serializers.CharField()
 
