@@ -51,6 +51,18 @@ class LmsError(DescribedCodes):
         "The course already has the most instructors a course may have (10).",
         "Remove an instructor before adding another.",
     )
+    OWNER_REMAINS = (
+        "owner_remains",
+        409,
+        "The course's owner (its creator) cannot leave it or be removed by a co-instructor.",
+        "Ask an operator: removing the owner passes ownership to the next instructor.",
+    )
+    INVITATION_ANSWERED = (
+        "invitation_answered",
+        409,
+        "The co-instructor invitation was already accepted or declined.",
+        "Reload the invitations (GET /lms/invitations); ask for a new one if needed.",
+    )
     HAS_LEARNER_PROGRESS = (
         "has_learner_progress",
         409,

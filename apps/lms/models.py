@@ -75,15 +75,70 @@ MAX_INSTRUCTORS = 10
 class CourseInstructor(models.Model):
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="instructor_links")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # The course's owner: its creator (for courses older than the flag, the first instructor).
+    # Co-instructors cannot remove the owner; only an operator can (ADR 0019).
+    is_owner = models.BooleanField(default=False)
 
     class Meta:
         db_table = '"lms"."course_instructor"'
         constraints = [
-            models.UniqueConstraint(fields=["course", "user"], name="lms_course_instructor_uniq")
+            models.UniqueConstraint(fields=["course", "user"], name="lms_course_instructor_uniq"),
+            models.UniqueConstraint(
+                fields=["course"], condition=Q(is_owner=True), name="lms_course_one_owner"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.user_id} teaches {self.course_id}"
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+
+
+class CourseInvitation(models.Model):
+    """An instructor's invitation to co-teach a course, addressed to an email (ADR 0019).
+
+    Whoever the email belongs to (nobody, a learner, an instructor), the inviter gets the same
+    answer; the invitation is shown only to a signed-in instructor (or operator) whose current
+    email it is, and makes them an instructor only when they accept."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(max_length=254)  # lower-cased
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    invited_by_name = models.CharField(max_length=80)  # a snapshot, shown to the invitee
+    status = models.CharField(
+        max_length=16, choices=InvitationStatus.choices, default=InvitationStatus.PENDING
+    )
+    # Who answered (the account whose email it was at the time).
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = '"lms"."course_invitation"'
+        constraints = [
+            # Inviting the same address again while it has not answered is a no-op.
+            models.UniqueConstraint(
+                fields=["course", "email"],
+                condition=Q(status="pending"),
+                name="lms_invitation_one_pending",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["email"], condition=Q(status="pending"), name="lms_invitation_pending_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} invited to {self.course_id} ({self.status})"
 
 
 class Module(models.Model):
@@ -271,6 +326,9 @@ class Enrollment(models.Model):
     )
     # Incremented by a progress reset: attempts and completions belong to one cycle.
     cycle = models.PositiveIntegerField(default=1)
+    # The learner's choice: the course's instructors see this learner's email in the gradebook
+    # (JSON and CSV) only when true; otherwise only the display name (ADR 0019).
+    share_email_with_instructors = models.BooleanField(default=False)
     enrolled_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 

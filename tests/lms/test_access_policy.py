@@ -52,6 +52,8 @@ def object_endpoints(built: BuiltCourse, instructor_id: int) -> list[Endpoint]:
         ("post", f"courses/{slug}/enrollment", None),
         ("delete", f"courses/{slug}/enrollment", None),
         ("get", f"courses/{slug}/progress", None),
+        ("get", f"courses/{slug}/enrollment/sharing", None),
+        ("patch", f"courses/{slug}/enrollment/sharing", {"share_email_with_instructors": True}),
         ("post", f"courses/{slug}/progress/reset", None),
         ("patch", f"modules/{module_id}", {"title": "Renamed"}),
         ("delete", f"modules/{module_id}", None),
@@ -197,8 +199,11 @@ def test_the_walk_covers_every_lms_object_route() -> None:
     lms_object_routes = {
         r.removeprefix("api/v1/lms/")
         for r in routes
-        # Attempts belong to one learner, not to a course: tests/lms/test_quizzes.py.
-        if r.startswith("api/v1/lms/") and "<" in r and not r.startswith("api/v1/lms/attempts/")
+        # Attempts belong to one learner, not to a course: tests/lms/test_quizzes.py; invitations
+        # to their invitee: tests/lms/test_privacy_between_users.py walks them.
+        if r.startswith("api/v1/lms/")
+        and "<" in r
+        and not r.startswith(("api/v1/lms/attempts/", "api/v1/lms/invitations/"))
     }
     walked = {
         "/".join(

@@ -301,28 +301,32 @@ def test_instructors_share_a_course_and_it_keeps_one(built, instructor, learner)
     me = client_for(instructor)
     url = f"{LMS}/courses/{built.course.slug}/instructors"
 
-    added = me.post(url, {"email": "COLE@example.com "}, format="json")
-    assert added.status_code == 201, added.content
-    assert added.json()["id"] == colleague.pk
-    assert me.post(url, {"email": "cole@example.com"}, format="json").status_code == 201  # again
+    # An invitation (ADR 0019): the colleague joins when they accept.
+    invited = me.post(url, {"email": "COLE@example.com "}, format="json")
+    assert invited.status_code == 202, invited.content
+    assert invited.json()["email"] == "cole@example.com" and "id" not in invited.json()
+    assert me.post(url, {"email": "cole@example.com"}, format="json").status_code == 202  # again
+    cole = client_for(colleague)
+    pending = cole.get(f"{LMS}/invitations").json()["results"]
+    assert len(pending) == 1
+    assert cole.post(f"{LMS}/invitations/{pending[0]['id']}/accept").status_code == 200
     assert [i["email"] for i in me.get(url).json()] == ["ines@example.com", "cole@example.com"]
 
-    # The colleague can now edit; a learner can't be added or manage anything.
-    cole = client_for(colleague)
+    # The colleague can now edit; a learner can be invited (same answer) but manages nothing.
     renamed = cole.patch(
         f"{LMS}/courses/{built.course.slug}", {"title": "Co-taught"}, format="json"
     )
     assert renamed.status_code == 200
-    not_teacher = me.post(url, {"email": learner.email}, format="json")
-    assert not_teacher.status_code == 400 and "email" in not_teacher.json()["error"]["fields"]
+    assert me.post(url, {"email": learner.email}, format="json").status_code == 202
     assert client_for(learner).get(url).status_code == 403
     assert client_for(learner).delete(f"{url}/{colleague.pk}").status_code == 403
 
-    assert cole.delete(f"{url}/{instructor.pk}").status_code == 204
-    last = cole.delete(f"{url}/{colleague.pk}")
-    assert last.status_code == 409 and _code(last) == "last_instructor"
+    assert cole.delete(f"{url}/{instructor.pk}").status_code == 403  # the owner stays
     assert cole.delete(f"{url}/{learner.pk}").status_code == 404
+    assert me.delete(f"{url}/{colleague.pk}").status_code == 204
+    last = me.delete(f"{url}/{instructor.pk}")
+    assert last.status_code == 409 and _code(last) == "last_instructor"
     assert (
-        me.patch(f"{LMS}/courses/{built.course.slug}", {"title": "x"}, format="json").status_code
+        cole.patch(f"{LMS}/courses/{built.course.slug}", {"title": "x"}, format="json").status_code
         == 403
     )

@@ -14,10 +14,11 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from apps.lms.certificates.services import issue_certificate
-from apps.lms.models import MAX_INSTRUCTORS, Certificate, CourseInstructor
+from apps.lms.models import MAX_INSTRUCTORS, Certificate, CourseInstructor, CourseInvitation
 from apps.lms.services import authoring
 from gigsy.errors import ConflictError
 from tests.factories import UserFactory
+from tests.lms.co_teaching import co_teach
 from tests.lms.conftest import BuiltCourse, build_course, client_for
 
 pytestmark = pytest.mark.django_db
@@ -93,41 +94,52 @@ def test_a_course_has_at_most_max_instructors(built: BuiltCourse, instructor: An
     me = client_for(instructor)
     url = f"{LMS}/courses/{built.course.slug}/instructors"
     colleagues = _colleagues(MAX_INSTRUCTORS)
+    # The last one is invited while there is room and accepts once the course is full.
+    assert me.post(url, {"email": colleagues[-1].email}, format="json").status_code == 202
     for colleague in colleagues[:-1]:  # the author and 9 others
-        assert me.post(url, {"email": colleague.email}, format="json").status_code == 201
+        co_teach(built.course, by=instructor, colleague=colleague)
 
-    refused = me.post(url, {"email": colleagues[-1].email}, format="json")
+    refused = me.post(url, {"email": "anyone@example.com"}, format="json")
     assert refused.status_code == 409
     assert refused.json()["error"]["code"] == "too_many_instructors"
     assert str(MAX_INSTRUCTORS) in refused.json()["error"]["message"]
-    # Someone who already teaches it: still a 201, nothing added.
-    again = me.post(url, {"email": colleagues[0].email}, format="json")
-    assert again.status_code == 201
+    late = client_for(colleagues[-1])
+    accept = f"{LMS}/invitations/{late.get(f'{LMS}/invitations').json()['results'][0]['id']}/accept"
+    full = late.post(accept)
+    assert full.status_code == 409 and full.json()["error"]["code"] == "too_many_instructors"
     listed = me.get(url).json()
     assert len(listed) == MAX_INSTRUCTORS
     assert [i["email"] for i in listed] == [instructor.email] + [c.email for c in colleagues[:-1]]
     page = APIClient().get(f"{LMS}/courses/{built.course.slug}").json()
     assert len(page["instructors"]) == MAX_INSTRUCTORS
 
-    # Removing one makes room again.
+    # Removing one makes room again: the pending invitation can now be accepted.
     assert me.delete(f"{url}/{colleagues[0].pk}").status_code == 204
-    assert me.post(url, {"email": colleagues[-1].email}, format="json").status_code == 201
+    assert late.post(accept).status_code == 200
     assert CourseInstructor.objects.filter(course=built.course).count() == MAX_INSTRUCTORS
+
+
+def _invitation_id(course: Any, colleague: Any) -> int:
+    return CourseInvitation.objects.get(course=course, email=colleague.email, status="pending").pk
 
 
 @pytest.mark.django_db(transaction=True)
 def test_two_additions_at_once_cannot_pass_the_bound_together(instructor: Any) -> None:
     course = build_course(instructor, slug="crowded").course
     for colleague in _colleagues(MAX_INSTRUCTORS - 2):
-        authoring.add_instructor(course=course, user=instructor, email=colleague.email)
+        co_teach(course, by=instructor, colleague=colleague)
     last_seat, one_too_many = _colleagues(2, start=100)
+    for colleague in (last_seat, one_too_many):
+        authoring.invite_instructor(course=course, user=instructor, email=colleague.email)
     adding, release = threading.Event(), threading.Event()
     outcome: list[Any] = []
 
     def add_and_hold() -> None:  # takes the last seat, commits when released
         try:
             with transaction.atomic():
-                authoring.add_instructor(course=course, user=instructor, email=last_seat.email)
+                authoring.accept_invitation(
+                    invitation_id=_invitation_id(course, last_seat), user=last_seat
+                )
                 adding.set()
                 release.wait(timeout=10)
         finally:
@@ -135,7 +147,9 @@ def test_two_additions_at_once_cannot_pass_the_bound_together(instructor: Any) -
 
     def add_another() -> None:
         try:
-            authoring.add_instructor(course=course, user=instructor, email=one_too_many.email)
+            authoring.accept_invitation(
+                invitation_id=_invitation_id(course, one_too_many), user=one_too_many
+            )
             outcome.append("added")
         except ConflictError as exc:
             outcome.append(exc.code)

@@ -17,10 +17,11 @@ from apps.accounts import services
 from apps.lms import selectors
 from apps.lms.gradebook import selectors as gradebook
 from apps.lms.models import Enrollment, Learner, Quiz
-from apps.lms.services import authoring, learning, quiz_authoring, quizzes
+from apps.lms.services import learning, quiz_authoring, quizzes
 from gigsy.events import Event, registry
 from gigsy.events.models import OutboxEvent
 from tests.factories import UserFactory
+from tests.lms.co_teaching import co_teach
 from tests.lms.conftest import answers, build_course, client_for
 
 pytestmark = pytest.mark.django_db
@@ -56,6 +57,9 @@ def class_of_three(built, learner, other_learner):
     wanda = UserFactory(email="wanda@example.com", display_name="Wanda Gone")
     learning.enroll(course=built.course, user=wanda)
     learning.unenroll(course=built.course, user=wanda)
+    # All three show their email to the instructors (the rows below are told apart by it); a
+    # learner who does not: tests/lms/test_privacy_between_users.py.
+    Enrollment.objects.filter(course=built.course).update(share_email_with_instructors=True)
     return {"lea": learner, "otto": other_learner, "wanda": wanda}
 
 
@@ -211,7 +215,7 @@ def test_only_the_course_instructors_and_operators(built, class_of_three):
 
 def test_a_co_instructor_sees_it(built, instructor):
     colleague = UserFactory(email="co@example.com", role="instructor")
-    authoring.add_instructor(course=built.course, user=instructor, email=colleague.email)
+    co_teach(built.course, by=instructor, colleague=colleague)
     assert client_for(colleague).get(_url(built)).status_code == 200
 
 

@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 from apps.lms.models import Question, QuizAttempt
 from apps.lms.services import authoring, quiz_authoring
 from tests.factories import UserFactory
+from tests.lms.co_teaching import co_teach
 from tests.lms.conftest import BuiltCourse, answers, build_course, client_for
 
 pytestmark = pytest.mark.django_db
@@ -322,8 +323,8 @@ def test_the_course_page_shows_my_enrollment(me: APIClient, built: BuiltCourse, 
 def test_the_course_page_names_every_instructor_without_their_email(
     built: BuiltCourse, instructor: Any, api: Any
 ):
-    UserFactory(email="co@example.com", role="instructor", display_name="Cora")
-    authoring.add_instructor(course=built.course, user=instructor, email="co@example.com")
+    cora = UserFactory(email="co@example.com", role="instructor", display_name="Cora")
+    co_teach(built.course, by=instructor, colleague=cora)
     page = api.get(f"{LMS}/courses/{built.course.slug}").json()
     assert [i["display_name"] for i in page["instructors"]] == ["Ines", "Cora"]
     assert all(set(i) == {"id", "display_name"} for i in page["instructors"])
@@ -338,8 +339,8 @@ def test_the_course_page_budget_does_not_grow_with_the_course(
     for n in range(4):
         authoring.add_lesson(module=module, user=instructor, title=f"Extra {n}", body="...")
     for n in range(2):
-        UserFactory(email=f"co{n}@example.com", role="instructor")
-        authoring.add_instructor(course=built.course, user=instructor, email=f"co{n}@example.com")
+        colleague = UserFactory(email=f"co{n}@example.com", role="instructor")
+        co_teach(built.course, by=instructor, colleague=colleague)
     with django_assert_max_num_queries(8) as big:
         page = me.get(f"{LMS}/courses/{built.course.slug}").json()
     assert (page["module_count"], page["lesson_count"], len(page["instructors"])) == (2, 7, 3)

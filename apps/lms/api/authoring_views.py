@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.lms import policies, selectors
+from apps.lms.api import invitation_serializers as inv
 from apps.lms.api import serializers as s
 from apps.lms.models import MAX_INSTRUCTORS, Module, Question, QuestionBank, Quiz
 from apps.lms.services import authoring, quiz_authoring
@@ -90,30 +91,42 @@ class InstructorListView(APIView):
 
     @extend_schema(
         request=s.InstructorInput,
-        responses={201: s.InstructorOutput, **error_responses(400, 401, 403, 404, 409)},
-        parameters=[LOCATION],
-        summary="Add a co-instructor (an instructor's account, by email)",
-        description=f"A course has at most {MAX_INSTRUCTORS} instructors: one more is "
-        "`409 too_many_instructors`. Adding someone who already teaches it answers 201 again.",
+        responses={202: inv.InvitationSentOutput, **error_responses(400, 401, 403, 404, 409)},
+        summary="Invite a co-instructor by email (they join when they accept)",
+        description="Answers `202` with the same body whoever the address belongs to (nobody, a "
+        "learner, an instructor, an operator, someone who already teaches the course): no id or "
+        "name comes back. An instructor (or operator) whose email it is sees the invitation in "
+        "`GET /lms/invitations` and appears among the course's instructors once they accept. "
+        f"A course has at most {MAX_INSTRUCTORS} instructors: inviting into a full course is "
+        "`409 too_many_instructors`.",
     )
     def post(self, request: Request, slug: str) -> Response:
-        colleague = authoring.add_instructor(
+        email = parse(s.InstructorInput, request)["email"].strip().lower()
+        authoring.invite_instructor(
             course=policies.visible_course(slug=slug, user=request.user),
             user=request.user,
-            **parse(s.InstructorInput, request),
+            email=email,
         )
-        return created(
-            request,
-            represent(s.InstructorOutput, colleague),
-            reverse("lms-instructor", kwargs={"slug": slug, "user_id": colleague.id}),
+        return Response(
+            {"email": email, "detail": INVITATION_SENT}, status=status.HTTP_202_ACCEPTED
         )
+
+
+INVITATION_SENT = (
+    "If this address belongs to an instructor, they can accept the invitation; they will then "
+    "appear among the course's instructors."
+)
 
 
 class InstructorView(APIView):
     @extend_schema(
         request=None,
         responses=_NO_CONTENT,
-        summary="Remove a co-instructor (a course keeps at least one)",
+        summary="Remove a co-instructor, or leave the course",
+        description="The owner (the course's creator) removes co-instructors; a co-instructor "
+        "may only leave (403 for removing anyone else). The owner stays (`409 owner_remains`) "
+        "unless an operator removes them; ownership then passes to the earliest remaining "
+        "instructor. A course keeps at least one instructor (`409 last_instructor`).",
     )
     def delete(self, request: Request, slug: str, user_id: int) -> Response:
         authoring.remove_instructor(
@@ -122,6 +135,43 @@ class InstructorView(APIView):
             instructor_id=user_id,
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MyInvitationsView(APIView):
+    @extend_schema(
+        parameters=PAGE_PARAMETERS,
+        responses={200: page_of(inv.InvitationOutput), **error_responses(401)},
+        summary="Invitations to co-teach a course, addressed to me and not answered yet",
+        description="Empty for a caller who may not teach (learners).",
+    )
+    def get(self, request: Request) -> Response:
+        return paginated(
+            request, self, authoring.my_invitations(user=request.user), inv.InvitationOutput
+        )
+
+
+class InvitationAcceptView(APIView):
+    @extend_schema(
+        request=None,
+        responses={200: inv.InvitationOutput, **error_responses(401, 404, 409)},
+        summary="Accept an invitation: I become a co-instructor of its course",
+        description="404 for an invitation that is not addressed to me; `409 "
+        "invitation_answered` once answered; `409 too_many_instructors` if the course is full.",
+    )
+    def post(self, request: Request, invitation_id: int) -> Response:
+        invitation = authoring.accept_invitation(invitation_id=invitation_id, user=request.user)
+        return Response(represent(inv.InvitationOutput, invitation))
+
+
+class InvitationDeclineView(APIView):
+    @extend_schema(
+        request=None,
+        responses={200: inv.InvitationOutput, **error_responses(401, 404, 409)},
+        summary="Decline an invitation (the inviter is not told)",
+    )
+    def post(self, request: Request, invitation_id: int) -> Response:
+        invitation = authoring.decline_invitation(invitation_id=invitation_id, user=request.user)
+        return Response(represent(inv.InvitationOutput, invitation))
 
 
 def _module(module_id: int) -> Module:

@@ -28,6 +28,10 @@ urlpatterns = [
         authoring.InstructorView.as_view(),
         name="lms-instructor",
     ),
+    # co-instructor invitations, for the invitee (ADR 0019)
+    path("invitations", authoring.MyInvitationsView.as_view(), name="lms-invitations"),
+    path("invitations/<int:invitation_id>/accept", authoring.InvitationAcceptView.as_view()),
+    path("invitations/<int:invitation_id>/decline", authoring.InvitationDeclineView.as_view()),
     path("courses/<slug:slug>/modules", authoring.ModuleCreateView.as_view()),
     path("courses/<slug:slug>/banks", authoring.BankListView.as_view(), name="lms-banks"),
     path("courses/<slug:slug>/quizzes", authoring.QuizCreateView.as_view()),

@@ -9,6 +9,10 @@ a progress reset, so they all belong to the current cycle) and required quizzes 
 current cycle. Best scores are per quiz in the current cycle too. The last activity is the
 learner's latest lesson completion or attempt submission in any cycle: a retake that has not
 started yet still shows when the learner was last seen.
+
+Emails: a row carries the learner's email only if the learner opted in for that course
+(`Enrollment.share_email_with_instructors`), or for operators (`with_emails=True`); otherwise
+it is None, and the search does not match it either, so an email cannot be probed (ADR 0019).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import Any, overload
 
 from django.db.models import (
     Avg,
+    Case,
     Count,
     Exists,
     F,
@@ -34,6 +39,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    When,
 )
 from django.db.models.functions import Greatest
 
@@ -47,7 +53,7 @@ class GradebookRow:
     enrollment_id: int
     learner_id: int
     display_name: str
-    email: str
+    email: str | None  # None unless the learner shares it (or an operator asks)
     status: str
     cycle: int
     enrolled_at: datetime
@@ -86,21 +92,29 @@ CHUNK = 500  # rows per fetch when iterating every row (the CSV export)
 
 
 def enrollments(
-    *, course: Course, status: str | None = None, search: str | None = None
+    *,
+    course: Course,
+    status: str | None = None,
+    search: str | None = None,
+    with_emails: bool = False,
 ) -> QuerySet[Enrollment]:
     """Enrollments of the course in every status (or one), by learner name. `search` matches
-    the learner's display name or email, case-insensitively."""
+    the learner's display name, or the email of a learner who shares it (any email with
+    `with_emails`), case-insensitively."""
     found = Enrollment.objects.filter(course=course)
     if status:
         found = found.filter(status=status)
     if search:
-        found = found.filter(
-            Q(learner__display_name__icontains=search) | Q(learner__email__icontains=search)
-        )
+        by_email = Q(learner__email__icontains=search)
+        if not with_emails:
+            by_email &= Q(share_email_with_instructors=True)
+        found = found.filter(Q(learner__display_name__icontains=search) | by_email)
     return found.order_by(*ORDER)
 
 
-def with_figures(queryset: QuerySet[Enrollment], *, course: Course) -> QuerySet[Enrollment]:
+def with_figures(
+    queryset: QuerySet[Enrollment], *, course: Course, with_emails: bool = False
+) -> QuerySet[Enrollment]:
     """The enrollments (of `course`) with every figure of a `GradebookRow` as annotations."""
     required_quizzes = Quiz.objects.filter(course=course, required=True)
     passed_in_cycle = QuizAttempt.objects.filter(
@@ -136,7 +150,9 @@ def with_figures(queryset: QuerySet[Enrollment], *, course: Course) -> QuerySet[
     )
     return queryset.annotate(
         display_name=F("learner__display_name"),
-        email=F("learner__email"),
+        email=F("learner__email")
+        if with_emails
+        else Case(When(share_email_with_instructors=True, then=F("learner__email"))),
         lessons_completed=_Count(
             LessonCompletion.objects.filter(
                 enrollment=OuterRef("pk"),
@@ -168,6 +184,7 @@ _FIELDS = (
     "user_id",
     "display_name",
     "email",
+    "share_email_with_instructors",
     "status",
     "cycle",
     "enrolled_at",
@@ -181,23 +198,29 @@ _FIELDS = (
 )
 
 
-def _rows(page: Iterable[dict[str, Any]]) -> list[GradebookRow]:
+def _rows(page: Iterable[dict[str, Any]], *, with_emails: bool) -> list[GradebookRow]:
     """The rows of a page. A learner lms has no copy of (enrolled outside the services, e.g.
     in the admin) is asked of accounts: one more query, only for a page that has one."""
     page = list(page)
     missing = [values["user_id"] for values in page if values["display_name"] is None]
     found = accounts.get_users(missing) if missing else {}
-    return [_row(values, found.get(values["user_id"])) for values in page]
+    return [_row(values, found.get(values["user_id"]), with_emails) for values in page]
 
 
-def _row(values: dict[str, Any], summary: accounts.UserSummary | None) -> GradebookRow:
+def _row(
+    values: dict[str, Any], summary: accounts.UserSummary | None, with_emails: bool
+) -> GradebookRow:
+    email = values["email"]
+    if summary is not None:
+        shown = with_emails or values["share_email_with_instructors"]
+        email = summary.email if shown else None
     lessons, quizzes = values["lessons_completed"], values["quizzes_passed"]
     totals = values["required_lessons"] + values["required_quizzes"]
     return GradebookRow(
         enrollment_id=values["pk"],
         learner_id=values["user_id"],
         display_name=summary.display_name if summary else values["display_name"] or "",
-        email=summary.email if summary else values["email"] or "",
+        email=email or None,
         status=values["status"],
         cycle=values["cycle"],
         enrolled_at=values["enrolled_at"],
@@ -221,9 +244,17 @@ class Gradebook(Sequence[GradebookRow]):
     computed for the slice's enrollments only (a deep page costs what the first one does);
     iterating streams every row in chunks. What Django's and DRF's paginators need."""
 
-    def __init__(self, enrollments: QuerySet[Enrollment], *, course: Course) -> None:
+    def __init__(
+        self, enrollments: QuerySet[Enrollment], *, course: Course, with_emails: bool = False
+    ) -> None:
         self.enrollments = enrollments
         self.course = course
+        self.with_emails = with_emails
+
+    def _figures(self, enrollments: QuerySet[Enrollment]) -> QuerySet[Any]:
+        return with_figures(enrollments, course=self.course, with_emails=self.with_emails).values(
+            *_FIELDS
+        )
 
     def count(self) -> int:  # type: ignore[override]  # what Paginator calls
         return self.enrollments.count()
@@ -242,18 +273,25 @@ class Gradebook(Sequence[GradebookRow]):
                 raise IndexError(index)
             return found[0]
         page = Enrollment.objects.filter(pk__in=self.enrollments.values("pk")[index])
-        return _rows(with_figures(page, course=self.course).values(*_FIELDS))
+        return _rows(self._figures(page), with_emails=self.with_emails)
 
     def __iter__(self) -> Iterator[GradebookRow]:
-        rows = with_figures(self.enrollments, course=self.course).values(*_FIELDS)
-        stream = rows.iterator(chunk_size=CHUNK)
+        stream = self._figures(self.enrollments).iterator(chunk_size=CHUNK)
         while chunk := list(islice(stream, CHUNK)):
-            yield from _rows(chunk)
+            yield from _rows(chunk, with_emails=self.with_emails)
 
 
-def gradebook(*, course: Course, status: str | None = None, search: str | None = None) -> Gradebook:
-    """The course's gradebook rows (page-able: slice it, or hand it to a paginator)."""
-    return Gradebook(enrollments(course=course, status=status, search=search), course=course)
+def gradebook(
+    *,
+    course: Course,
+    status: str | None = None,
+    search: str | None = None,
+    with_emails: bool = False,
+) -> Gradebook:
+    """The course's gradebook rows (page-able: slice it, or hand it to a paginator). Emails
+    only of learners who share theirs, unless `with_emails` (operators)."""
+    found = enrollments(course=course, status=status, search=search, with_emails=with_emails)
+    return Gradebook(found, course=course, with_emails=with_emails)
 
 
 def quiz_summary(*, course: Course) -> QuerySet[Quiz]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -17,15 +18,17 @@ from apps.lms.models import (
     MAX_INSTRUCTORS,
     Course,
     CourseInstructor,
+    CourseInvitation,
     CourseStatus,
+    InvitationStatus,
     Lesson,
     LessonCompletion,
     LessonKind,
     Module,
 )
-from apps.lms.policies import AUTHOR_ROLES, require_author, require_editor
+from apps.lms.policies import may_author, require_author, require_editor
 from apps.lms.services.learning import schedule_reevaluation
-from gigsy.errors import ConflictError, NotFoundError
+from gigsy.errors import ConflictError, ForbiddenError, NotFoundError
 from gigsy.events import publish
 from gigsy.files import ContentMismatchError, Family, identify_upload, type_of_name
 from gigsy.updates import model_update
@@ -44,13 +47,21 @@ LESSON_FIELDS = (
 )
 
 
-def _prerequisites(slugs: list[str], *, exclude: Course | None = None) -> list[Course]:
-    found = list(Course.objects.filter(slug__in=slugs))
+def _prerequisites(slugs: list[str], *, course: Course) -> list[Course]:
+    """The courses `slugs` name, which must be published (or already prerequisites of `course`,
+    e.g. archived since). Any other slug, a draft's included, is an unknown course: its title
+    never comes back and its slug never reaches the course page."""
+    if course.slug in slugs:
+        raise ValidationError({"prerequisites": ["A course cannot require itself."]})
+    kept = course.prerequisites.all() if course.pk else Course.objects.none()
+    found = list(
+        Course.objects.filter(slug__in=slugs).filter(
+            Q(status=CourseStatus.PUBLISHED) | Q(pk__in=kept.values("pk"))
+        )
+    )
     missing = sorted(set(slugs) - {c.slug for c in found})
     if missing:
         raise ValidationError({"prerequisites": [f"Unknown course: {s}" for s in missing]})
-    if exclude is not None and exclude in found:
-        raise ValidationError({"prerequisites": ["A course cannot require itself."]})
     return found
 
 
@@ -87,9 +98,11 @@ def create_course(
             code=LmsError.SLUG_TAKEN,
             fields={"slug": ["Already taken."]},
         ) from exc
-    CourseInstructor.objects.create(course=course, user_id=accounts.user_id_of(author))
+    CourseInstructor.objects.create(
+        course=course, user_id=accounts.user_id_of(author), is_owner=True
+    )
     if prerequisites:
-        course.prerequisites.set(_prerequisites(prerequisites, exclude=course))
+        course.prerequisites.set(_prerequisites(prerequisites, course=course))
     return course
 
 
@@ -106,7 +119,7 @@ def update_course(*, course: Course, user: accounts.Principal, **changes: Any) -
     # Stamped even when only the prerequisites moved: "Courses I teach" lists recent edits first.
     course.save(update_fields=[*changed, "updated_at"])
     if prerequisites is not None:
-        course.prerequisites.set(_prerequisites(prerequisites, exclude=course))
+        course.prerequisites.set(_prerequisites(prerequisites, course=course))
     if course.status == CourseStatus.PUBLISHED:
         _announce(course)  # the catalog's copies (search) follow the edit
     return course
@@ -357,37 +370,140 @@ def _delete_files_on_commit(files: list[Any]) -> None:
         transaction.on_commit(functools.partial(storage.delete, name))
 
 
+# --- co-instructors: invited by email, added when they accept (ADR 0019) --------------------------
+
+
 @transaction.atomic
-def add_instructor(*, course: Course, user: accounts.Principal, email: str) -> accounts.UserSummary:
-    """Make another instructor a co-instructor of the course (no-op if already one); a course
-    has at most MAX_INSTRUCTORS (409 `too_many_instructors`)."""
+def invite_instructor(*, course: Course, user: accounts.Principal, email: str) -> None:
+    """Invite whoever has `email` to co-teach the course. Returns nothing and behaves the same
+    whether the address belongs to nobody, a learner, an instructor or an operator: the inviter
+    learns who it is only when they accept (they then appear among the course's instructors).
+    Inviting an address again while it has not answered is a no-op; a full course is 409
+    `too_many_instructors`."""
     require_editor(course=course, user=user)
-    colleague = accounts.find_active_user_by_email(email)
-    if colleague is None or not (colleague.is_operator or colleague.roles & set(AUTHOR_ROLES)):
-        raise ValidationError({"email": ["No active instructor has this email."]})
-    # The course's row serializes additions: two at once must not pass the bound together.
+    email = email.strip().lower()
     Course.objects.select_for_update().filter(pk=course.pk).first()
-    teaching = set(CourseInstructor.objects.filter(course=course).values_list("user_id", flat=True))
-    if colleague.id not in teaching and len(teaching) >= MAX_INSTRUCTORS:
+    if CourseInstructor.objects.filter(course=course).count() >= MAX_INSTRUCTORS:
         raise ConflictError(
             f"A course has at most {MAX_INSTRUCTORS} instructors; remove one first.",
             code=LmsError.TOO_MANY_INSTRUCTORS,
         )
-    CourseInstructor.objects.get_or_create(course=course, user_id=colleague.id)
-    return colleague
+    CourseInvitation.objects.get_or_create(
+        course=course,
+        email=email,
+        status=InvitationStatus.PENDING,
+        defaults={
+            "invited_by_id": accounts.user_id_of(user),
+            "invited_by_name": accounts.display_name_of(user)[:80],
+        },
+    )
+
+
+def _my_email(user: accounts.Principal) -> str | None:
+    """The signed-in caller's current email if they may teach (instructor or operator)."""
+    if not may_author(user):
+        return None
+    me = accounts.get_user(accounts.user_id_of(user))
+    return me.email.lower() if me else None
+
+
+def my_invitations(*, user: accounts.Principal) -> QuerySet[CourseInvitation]:
+    """Pending invitations addressed to the caller's email, newest first; none for a caller who
+    may not teach (a learner never learns that someone typed their address)."""
+    email = _my_email(user)
+    if email is None:
+        return CourseInvitation.objects.none()
+    return (
+        CourseInvitation.objects.filter(email=email, status=InvitationStatus.PENDING)
+        .select_related("course")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def _answerable(*, invitation_id: int, user: accounts.Principal) -> CourseInvitation:
+    """The caller's invitation, locked: 404 for anyone else's (or a learner's), 409 when it was
+    already answered."""
+    email = _my_email(user)
+    invitation = (
+        CourseInvitation.objects.select_for_update()
+        .select_related("course")
+        .filter(pk=invitation_id, email=email or "")
+        .first()
+    )
+    if email is None or invitation is None:
+        raise NotFoundError("No such invitation.")
+    if invitation.status != InvitationStatus.PENDING:
+        raise ConflictError(
+            f"This invitation was already {invitation.status}.",
+            code=LmsError.INVITATION_ANSWERED,
+        )
+    return invitation
+
+
+def _answer(invitation: CourseInvitation, user: accounts.Principal, status: str) -> None:
+    invitation.status = status
+    invitation.answered_by_id = accounts.user_id_of(user)
+    invitation.answered_at = timezone.now()
+    invitation.save(update_fields=["status", "answered_by", "answered_at"])
+
+
+@transaction.atomic
+def accept_invitation(*, invitation_id: int, user: accounts.Principal) -> CourseInvitation:
+    """The invitee becomes a co-instructor (409 `too_many_instructors` if the course filled up
+    meanwhile; nothing changes then and the invitation stays pending)."""
+    invitation = _answerable(invitation_id=invitation_id, user=user)
+    course = invitation.course
+    # The course's row serializes additions: two at once must not pass the bound together.
+    Course.objects.select_for_update().filter(pk=course.pk).first()
+    user_id = accounts.user_id_of(user)
+    teaching = set(CourseInstructor.objects.filter(course=course).values_list("user_id", flat=True))
+    if user_id not in teaching and len(teaching) >= MAX_INSTRUCTORS:
+        raise ConflictError(
+            f"A course has at most {MAX_INSTRUCTORS} instructors; remove one first.",
+            code=LmsError.TOO_MANY_INSTRUCTORS,
+        )
+    CourseInstructor.objects.get_or_create(course=course, user_id=user_id)
+    _answer(invitation, user, InvitationStatus.ACCEPTED)
+    return invitation
+
+
+@transaction.atomic
+def decline_invitation(*, invitation_id: int, user: accounts.Principal) -> CourseInvitation:
+    """Declined: nothing changes for the course, and the inviter is not told (inviting the
+    address again answers as the first time)."""
+    invitation = _answerable(invitation_id=invitation_id, user=user)
+    _answer(invitation, user, InvitationStatus.DECLINED)
+    return invitation
 
 
 @transaction.atomic
 def remove_instructor(*, course: Course, user: accounts.Principal, instructor_id: int) -> None:
+    """The owner removes co-instructors; a co-instructor may only leave (403 for removing anyone
+    else); the owner stays (409 `owner_remains`) unless an operator removes them, and then
+    ownership passes to the earliest remaining instructor. A course keeps one instructor."""
     require_editor(course=course, user=user)
     # Lock the course's instructor rows: two removals at once must not leave it with none.
-    links = list(CourseInstructor.objects.select_for_update().filter(course=course))
+    links = list(CourseInstructor.objects.select_for_update().filter(course=course).order_by("pk"))
     link = next((link for link in links if link.user_id == instructor_id), None)
     if link is None:
         raise NotFoundError("This person does not teach the course.")
+    operator = accounts.is_operator(user)
+    caller_id = accounts.user_id_of(user)
+    caller_owns = any(x.is_owner and x.user_id == caller_id for x in links)
+    if not (operator or caller_owns or instructor_id == caller_id):
+        raise ForbiddenError("Only the course's owner may remove other instructors.")
     if len(links) == 1:
         raise ConflictError(
             "A course keeps at least one instructor; add another first.",
             code=LmsError.LAST_INSTRUCTOR,
         )
+    if link.is_owner and not operator:
+        raise ConflictError(
+            "The course's owner stays its instructor; an operator can remove them.",
+            code=LmsError.OWNER_REMAINS,
+        )
     link.delete()
+    if link.is_owner:
+        heir = next(x for x in links if x.pk != link.pk)
+        heir.is_owner = True
+        heir.save(update_fields=["is_owner"])

@@ -434,6 +434,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/lms/courses/{slug}/enrollment/sharing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether the course's instructors see my email (off unless I turn it on)
+         * @description The learner's own choice, per course: do its instructors see my email?
+         */
+        get: operations["lms_courses_enrollment_sharing_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Show or hide my email in the course's gradebook (404 if not enrolled)
+         * @description The learner's own choice, per course: do its instructors see my email?
+         */
+        patch: operations["lms_courses_enrollment_sharing_partial_update"];
+        trace?: never;
+    };
     "/api/v1/lms/courses/{slug}/gradebook": {
         parameters: {
             query?: never;
@@ -482,8 +506,8 @@ export interface paths {
         get: operations["lms_courses_instructors_list"];
         put?: never;
         /**
-         * Add a co-instructor (an instructor's account, by email)
-         * @description A course has at most 10 instructors: one more is `409 too_many_instructors`. Adding someone who already teaches it answers 201 again.
+         * Invite a co-instructor by email (they join when they accept)
+         * @description Answers `202` with the same body whoever the address belongs to (nobody, a learner, an instructor, an operator, someone who already teaches the course): no id or name comes back. An instructor (or operator) whose email it is sees the invitation in `GET /lms/invitations` and appears among the course's instructors once they accept. A course has at most 10 instructors: inviting into a full course is `409 too_many_instructors`.
          */
         post: operations["lms_courses_instructors_create"];
         delete?: never;
@@ -502,7 +526,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Remove a co-instructor (a course keeps at least one) */
+        /**
+         * Remove a co-instructor, or leave the course
+         * @description The owner (the course's creator) removes co-instructors; a co-instructor may only leave (403 for removing anyone else). The owner stays (`409 owner_remains`) unless an operator removes them; ownership then passes to the earliest remaining instructor. A course keeps at least one instructor (`409 last_instructor`).
+         */
         delete: operations["lms_courses_instructors_destroy"];
         options?: never;
         head?: never;
@@ -605,6 +632,63 @@ export interface paths {
         get: operations["lms_enrollments_list"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/lms/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Invitations to co-teach a course, addressed to me and not answered yet
+         * @description Empty for a caller who may not teach (learners).
+         */
+        get: operations["lms_invitations_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/lms/invitations/{invitation_id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept an invitation: I become a co-instructor of its course
+         * @description 404 for an invitation that is not addressed to me; `409 invitation_answered` once answered; `409 too_many_instructors` if the course is full.
+         */
+        post: operations["lms_invitations_accept_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/lms/invitations/{invitation_id}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Decline an invitation (the inviter is not told) */
+        post: operations["lms_invitations_decline_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -965,6 +1049,10 @@ export interface components {
          * @enum {string}
          */
         CourseStatusEnum: "draft" | "published" | "archived";
+        EmailSharingOutput: {
+            /** @description Whether the course's instructors see my email in their gradebook. */
+            share_email_with_instructors: boolean;
+        };
         /**
          * @description An item of My learning: the enrollment, its course in brief and the progress percent
          *     of its current cycle.
@@ -1002,7 +1090,7 @@ export interface components {
          */
         EnrollmentStatusEnum: "active" | "completed" | "withdrawn";
         /** @enum {string} */
-        ErrorCodeEnum: "already_published" | "already_revoked" | "already_submitted" | "archived" | "authentication_failed" | "bad_request" | "bank_in_use" | "conflict" | "email_taken" | "empty_course" | "empty_quiz" | "has_learner_progress" | "last_instructor" | "length_required" | "link_expired" | "malformed_request" | "method_not_allowed" | "no_active_account" | "no_attempts_left" | "not_acceptable" | "not_authenticated" | "not_draft" | "not_enrolled" | "not_found" | "not_published" | "payload_too_large" | "pdf_not_ready" | "permission_denied" | "prerequisites_missing" | "revoked" | "server_error" | "slug_taken" | "throttled" | "time_limit_exceeded" | "token_not_valid" | "too_many_instructors" | "unsupported_media_type" | "user_inactive" | "user_not_found" | "validation_error";
+        ErrorCodeEnum: "already_published" | "already_revoked" | "already_submitted" | "archived" | "authentication_failed" | "bad_request" | "bank_in_use" | "conflict" | "email_taken" | "empty_course" | "empty_quiz" | "has_learner_progress" | "invitation_answered" | "last_instructor" | "length_required" | "link_expired" | "malformed_request" | "method_not_allowed" | "no_active_account" | "no_attempts_left" | "not_acceptable" | "not_authenticated" | "not_draft" | "not_enrolled" | "not_found" | "not_published" | "owner_remains" | "payload_too_large" | "pdf_not_ready" | "permission_denied" | "prerequisites_missing" | "revoked" | "server_error" | "slug_taken" | "throttled" | "time_limit_exceeded" | "token_not_valid" | "too_many_instructors" | "unsupported_media_type" | "user_inactive" | "user_not_found" | "validation_error";
         ErrorDetail: {
             code: components["schemas"]["ErrorCodeEnum"];
             message: string;
@@ -1018,8 +1106,11 @@ export interface components {
             enrollment_id: number;
             learner_id: number;
             display_name: string;
-            /** Format: email */
-            email: string;
+            /**
+             * Format: email
+             * @description Only if the learner shares it with the course's instructors (`PATCH .../enrollment/sharing`); null otherwise. Operators always see it.
+             */
+            email: string | null;
             status: components["schemas"]["EnrollmentStatusEnum"];
             cycle: number;
             /** Format: date-time */
@@ -1056,6 +1147,38 @@ export interface components {
             display_name: string;
             /** Format: email */
             email: string;
+        };
+        /** @description An invitation addressed to me (the invitee). */
+        InvitationOutput: {
+            id: number;
+            course: components["schemas"]["InvitedCourseOutput"];
+            /** @description The inviter's display name when they invited. */
+            invited_by: string;
+            status: components["schemas"]["InvitationOutputStatusEnum"];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            answered_at: string | null;
+        };
+        /**
+         * @description * `pending` - Pending
+         *     * `accepted` - Accepted
+         *     * `declined` - Declined
+         * @enum {string}
+         */
+        InvitationOutputStatusEnum: "pending" | "accepted" | "declined";
+        /** @description The same answer whoever the address belongs to: no id, no name before they accept. */
+        InvitationSentOutput: {
+            /**
+             * Format: email
+             * @description The invited address, lower-cased.
+             */
+            email: string;
+            detail: string;
+        };
+        InvitedCourseOutput: {
+            slug: string;
+            title: string;
         };
         /** @description A JSON Web Key Set (RFC 7517): the public keys, by `kid`. */
         JwksOutput: {
@@ -1362,6 +1485,22 @@ export interface components {
             previous: string | null;
             results: components["schemas"]["GradebookRowOutput"][];
         };
+        /** @description One page of InvitationOutput items. */
+        PaginatedInvitationOutputList: {
+            /** @description Items on every page together. */
+            count: number;
+            /**
+             * Format: uri
+             * @description The next page's URL.
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description The previous page's URL.
+             */
+            previous: string | null;
+            results: components["schemas"]["InvitationOutput"][];
+        };
         /** @description One page of QuizSummaryOutput items. */
         PaginatedQuizSummaryOutputList: {
             /** @description Items on every page together. */
@@ -1420,6 +1559,13 @@ export interface components {
             level?: components["schemas"]["LevelEnum"];
             skills?: string[];
             prerequisites?: string[];
+        };
+        /**
+         * @description An input serializer that refuses unknown keys: they are a client bug (a typo, or a
+         *     read-only field), so say so instead of silently ignoring them.
+         */
+        PatchedEmailSharingInputRequest: {
+            share_email_with_instructors?: boolean;
         };
         /**
          * @description An input serializer that refuses unknown keys: they are a client bug (a typo, or a
@@ -1896,7 +2042,8 @@ export interface components {
         };
         VerificationOutput: {
             status: components["schemas"]["VerificationOutputStatusEnum"];
-            learner_name: string;
+            /** @description null once revoked: a revoked certificate names nobody. */
+            learner_name: string | null;
             course_title: string;
             /** Format: date-time */
             issued_at: string;
@@ -4477,6 +4624,173 @@ export interface operations {
             };
         };
     };
+    lms_courses_enrollment_sharing_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailSharingOutput"];
+                };
+            };
+            /** @description Invalid input: `validation_error` with `fields`, `malformed_request` (unreadable body, NUL in the URL), ... */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The `Accept` header asks for a representation this operation does not offer */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (`throttled`; `Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    lms_courses_enrollment_sharing_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedEmailSharingInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailSharingOutput"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `fields`, `malformed_request`, ...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The `Accept` header asks for a representation this operation does not offer */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A chunked body: send it with a `Content-Length` header (`length_required`) */
+            411: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Body sent with a content type this operation does not read (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (`throttled`; `Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     lms_courses_gradebook_list: {
         parameters: {
             query?: {
@@ -4484,7 +4798,7 @@ export interface operations {
                 format?: "csv" | "json";
                 page?: number;
                 page_size?: number;
-                /** @description in the learner's name or email */
+                /** @description in the learner's name, or email if shared */
                 search?: string;
                 status?: "active" | "completed" | "withdrawn";
             };
@@ -4743,14 +5057,12 @@ export interface operations {
             };
         };
         responses: {
-            201: {
+            202: {
                 headers: {
-                    /** @description The absolute URL of the created resource (docs/decisions/0005) */
-                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["InstructorOutput"];
+                    "application/json": components["schemas"]["InvitationSentOutput"];
                 };
             };
             /** @description Invalid input (`validation_error` with `fields`, `malformed_request`, ...) */
@@ -5433,6 +5745,231 @@ export interface operations {
             };
             /** @description The `Accept` header asks for a representation this operation does not offer */
             406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (`throttled`; `Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    lms_invitations_list: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number (past the last page: 404) */
+                page?: number;
+                /** @description items per page (at most 100) */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedInvitationOutputList"];
+                };
+            };
+            /** @description Invalid input: `validation_error` with `fields`, `malformed_request` (unreadable body, NUL in the URL), ... */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such object, or not visible to the caller (for a list: a page past the last) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The `Accept` header asks for a representation this operation does not offer */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (`throttled`; `Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    lms_invitations_accept_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                invitation_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationOutput"];
+                };
+            };
+            /** @description Invalid input: `validation_error` with `fields`, `malformed_request` (unreadable body, NUL in the URL), ... */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The `Accept` header asks for a representation this operation does not offer */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Conflicts with the object's current state (a specific `code` says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (`throttled`; `Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    lms_invitations_decline_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                invitation_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationOutput"];
+                };
+            };
+            /** @description Invalid input: `validation_error` with `fields`, `malformed_request` (unreadable body, NUL in the URL), ... */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The `Accept` header asks for a representation this operation does not offer */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Conflicts with the object's current state (a specific `code` says which) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

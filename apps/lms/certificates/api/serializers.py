@@ -33,7 +33,9 @@ class CertificateOutput(serializers.Serializer):
 
 class VerificationOutput(serializers.Serializer):
     status = serializers.ChoiceField(choices=["valid", "revoked"])
-    learner_name = serializers.CharField()
+    learner_name = serializers.CharField(
+        allow_null=True, help_text="null once revoked: a revoked certificate names nobody."
+    )
     course_title = serializers.CharField()
     issued_at = serializers.DateTimeField()
     revoked_at = serializers.DateTimeField(allow_null=True)

@@ -88,7 +88,9 @@ class VerifyCertificateView(APIView):
                 s.VerificationOutput,
                 {
                     "status": "revoked" if certificate.revoked_at else "valid",
-                    "learner_name": certificate.learner_name,
+                    # Revoked codes are public (the revocation list names them all): whose
+                    # certificate it was is not (ADR 0019).
+                    "learner_name": None if certificate.revoked_at else certificate.learner_name,
                     "course_title": certificate.course_title,
                     "issued_at": certificate.issued_at,
                     "revoked_at": certificate.revoked_at,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from apps.lms.models import EnrollmentStatus
+from gigsy.api.inputs import StrictInput
 
 
 class GradebookRowOutput(serializers.Serializer):
@@ -13,7 +14,11 @@ class GradebookRowOutput(serializers.Serializer):
     enrollment_id = serializers.IntegerField()
     learner_id = serializers.IntegerField()
     display_name = serializers.CharField()
-    email = serializers.EmailField()
+    email = serializers.EmailField(
+        allow_null=True,
+        help_text="Only if the learner shares it with the course's instructors "
+        "(`PATCH .../enrollment/sharing`); null otherwise. Operators always see it.",
+    )
     status = serializers.ChoiceField(choices=EnrollmentStatus.choices)
     cycle = serializers.IntegerField()
     enrolled_at = serializers.DateTimeField()
@@ -46,3 +51,13 @@ class QuizSummaryOutput(serializers.Serializer):
     learners_passed = serializers.IntegerField()
     average_score = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
     best_score = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
+
+
+class EmailSharingOutput(serializers.Serializer):
+    share_email_with_instructors = serializers.BooleanField(
+        help_text="Whether the course's instructors see my email in their gradebook."
+    )
+
+
+class EmailSharingInput(StrictInput):
+    share_email_with_instructors = serializers.BooleanField()

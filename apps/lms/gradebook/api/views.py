@@ -6,6 +6,9 @@ costs the same number of queries whatever its size and the number of quizzes.
 
 `?format=csv` or `Accept: text/csv` exports every row matching the filters (no pagination) as
 a CSV attachment with the same columns, one "best score" column per quiz.
+
+A learner's email shows (and is searched) only if the learner shares it with the course's
+instructors (`.../enrollment/sharing`, off by default); operators see every email (ADR 0019).
 """
 
 from __future__ import annotations
@@ -27,12 +30,16 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from apps.accounts import public as accounts
 from apps.lms import policies
 from apps.lms.gradebook import selectors as gradebook
+from apps.lms.gradebook import services
 from apps.lms.gradebook.api import serializers as gs
 from apps.lms.models import EnrollmentStatus
+from gigsy.api.inputs import parse
 from gigsy.api.pagination import paginated
 from gigsy.api.renderers import TextOrJSONRenderer
+from gigsy.api.representation import represent
 from gigsy.api.responses import error_responses, response_header
 from gigsy.api.schema import PAGE_PARAMETERS, page_of
 
@@ -68,7 +75,9 @@ class GradebookView(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("status", str, enum=EnrollmentStatus.values),
-            OpenApiParameter("search", str, description="in the learner's name or email"),
+            OpenApiParameter(
+                "search", str, description="in the learner's name, or email if shared"
+            ),
             OpenApiParameter("page", int),
             OpenApiParameter("page_size", int),
             OpenApiParameter(
@@ -94,7 +103,12 @@ class GradebookView(APIView):
     def get(self, request: Request, slug: str) -> Response:
         course = policies.taught_course(slug=slug, user=request.user)
         search = (request.query_params.get("search") or "").strip()[:200] or None
-        rows = gradebook.gradebook(course=course, status=_status(request), search=search)
+        rows = gradebook.gradebook(
+            course=course,
+            status=_status(request),
+            search=search,
+            with_emails=accounts.is_operator(request.user),
+        )
         if request.accepted_renderer.format == CsvRenderer.format:
             response = Response(_csv(rows, quizzes=list(course.quizzes.all())))
             response["Content-Disposition"] = f'attachment; filename="{course.slug}-gradebook.csv"'
@@ -113,6 +127,33 @@ class GradebookQuizzesView(APIView):
     def get(self, request: Request, slug: str) -> Response:
         course = policies.taught_course(slug=slug, user=request.user)
         return paginated(request, self, gradebook.quiz_summary(course=course), gs.QuizSummaryOutput)
+
+
+class EmailSharingView(APIView):
+    """The learner's own choice, per course: do its instructors see my email?"""
+
+    @extend_schema(
+        responses={200: gs.EmailSharingOutput, **error_responses(401, 404)},
+        summary="Whether the course's instructors see my email (off unless I turn it on)",
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        course = policies.visible_course(slug=slug, user=request.user)
+        enrollment = services.sharing_of(course=course, user=request.user)
+        return Response(represent(gs.EmailSharingOutput, enrollment))
+
+    @extend_schema(
+        request=gs.EmailSharingInput,
+        responses={200: gs.EmailSharingOutput, **error_responses(400, 401, 404)},
+        summary="Show or hide my email in the course's gradebook (404 if not enrolled)",
+    )
+    def patch(self, request: Request, slug: str) -> Response:
+        course = policies.visible_course(slug=slug, user=request.user)
+        enrollment = services.set_email_sharing(
+            course=course,
+            user=request.user,
+            share=parse(gs.EmailSharingInput, request)["share_email_with_instructors"],
+        )
+        return Response(represent(gs.EmailSharingOutput, enrollment))
 
 
 def _csv(rows: Iterable[gradebook.GradebookRow], *, quizzes: list[Any]) -> str:
