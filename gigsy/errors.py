@@ -83,8 +83,8 @@ class ErrorCode(DescribedCodes):
         "malformed_request",
         400,
         "The body is not valid JSON (or multipart); or it nests arrays and objects more than "
-        "32 deep, has a number beyond a double's range (`1e400`) or `NaN`/`Infinity`; or the "
-        "body or URL contains a NUL character.",
+        "32 deep, has a number beyond a double's range (`1e400`) or `NaN`/`Infinity`, or text "
+        "with an unpaired surrogate (`\\ud800`); or the body or URL contains a NUL character.",
         "Send well-formed JSON with `Content-Type: application/json`; a client bug.",
     )
     NOT_AUTHENTICATED = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 import zoneinfo
 from typing import Any, ClassVar
 
@@ -80,7 +81,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=False, help_text="Operators: may log into the admin and run the platform."
     )
     date_joined = models.DateTimeField(default=django_timezone.now)
-    # Tokens issued before this second stop working (password change, "log out everywhere").
+    # Tokens issued up to this instant (microseconds) stop working: a password change or "log out
+    # everywhere" (services.revoke_sessions). Compared with a token's `iat`, which has microseconds
+    # too (services.SessionRefreshToken).
     sessions_revoked_at = models.DateTimeField(null=True, blank=True)
     # Instructor verification (docs/decisions/0011): set by an operator's admin action, with a
     # written reason; only a verified instructor's courses get platform-signed credentials.
@@ -115,8 +118,41 @@ class User(AbstractBaseUser, PermissionsMixin):
             and self.role == Role.INSTRUCTOR
         )
 
-    def token_revoked(self, *, issued_at: int) -> bool:
-        """Whether a token issued at `issued_at` (its `iat`, whole seconds) was ended by a
-        password change or "log out everywhere". Asked by the kernel's JWT authentication."""
+    def token_revoked(self, *, issued_at: float) -> bool:
+        """Whether a token issued at `issued_at` (its `iat`: seconds with microseconds; whole
+        seconds in tokens minted before issue 10, which then count as issued at the start of
+        their second) was ended by a password change or "log out everywhere". Asked by the
+        kernel's JWT authentication on every request and by every refresh."""
         revoked_at = self.sessions_revoked_at
-        return revoked_at is not None and issued_at < int(revoked_at.timestamp())
+        return revoked_at is not None and issued_at <= revoked_at.timestamp()
+
+
+class SessionFamily(models.Model):
+    """One sign-in and every refresh token rotated from it: the tokens carry its id in their
+    `fam` claim. Revoking the family ends that session whichever of its tokens is presented
+    next, including one minted while the revocation ran (docs/decisions/0004, addendum 2)."""
+
+    class Ended(models.TextChoices):
+        LOGOUT = "logout", "Logged out"
+        EVERYWHERE = "everywhere", "Logged out everywhere"
+        PASSWORD = "password", "Password changed"
+        REUSE = "reuse", "A used refresh token was presented again"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="session_families")
+    created_at = models.DateTimeField(default=django_timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    ended_because = models.CharField(max_length=16, choices=Ended.choices, blank=True)
+
+    class Meta:
+        db_table = '"accounts"."session_family"'
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(
+                fields=["user"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="accounts_session_family_live",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"session {self.pk} of user {self.user_id}"

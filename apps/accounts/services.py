@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone as django_timezone
+from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
-from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken, Token
+from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from apps.accounts.errors import AccountsError
-from apps.accounts.models import Role, User, validate_timezone
+from apps.accounts.models import Role, SessionFamily, User, validate_timezone
 from apps.accounts.selectors import email_taken
 from gigsy.api.authentication import forget_cached_user
 from gigsy.errors import ConflictError
@@ -129,13 +133,151 @@ def users_removed_by_operator(*, user_ids: list[int]) -> None:
     transaction.on_commit(forget)
 
 
+# --- sessions ------------------------------------------------------------------------------
+#
+# A session is a family of refresh tokens (SessionFamily): login starts one, each refresh
+# rotates within it (the `fam` claim), logout ends it. A password change or "log out
+# everywhere" ends them all and sets `sessions_revoked_at`, which every access token is
+# checked against on every request (from the cached user) and every refresh token on refresh.
+# Refreshes and revocations of one user take the user's row lock first, so a refresh either
+# finishes before a revocation (its new tokens are older than the revocation and its family is
+# revoked with the rest) or starts after it (and is refused): nothing survives the race
+# (tests/accounts/test_session_race.py, docs/decisions/0004).
+
+FAMILY_CLAIM = "fam"
+
+
+class _SubSecondIssueTime:
+    """`iat` with microseconds (RFC 7519's NumericDate may be fractional): a token minted in
+    the same second as a revocation, but before it, is revoked too."""
+
+    payload: dict[str, Any]
+    current_time: datetime
+
+    def set_iat(self, claim: str = "iat", at_time: datetime | None = None) -> None:
+        self.payload[claim] = (at_time or self.current_time).timestamp()
+
+
+class SessionAccessToken(_SubSecondIssueTime, AccessToken):
+    pass
+
+
+class SessionRefreshToken(_SubSecondIssueTime, RefreshToken):  # type: ignore[misc]  # simplejwt's own MRO
+    access_token_class = SessionAccessToken
+
+    @property
+    def access_token(self) -> AccessToken:
+        # Issued when the pair was, under the user's lock, not when a view serializes it after
+        # the commit (a revocation may have happened in between).
+        access = super().access_token
+        access.set_iat(at_time=self.current_time)
+        return access
+
+
+class _PresentedRefreshToken(SessionRefreshToken):
+    """A refresh token as presented: signature, expiry and type checked; the blacklist is
+    looked at by `refresh_session` itself (a used token revokes its family)."""
+
+    def verify(self, *args: Any, **kwargs: Any) -> None:
+        Token.verify(self)
+
+
+def _lock_user(user_id: Any) -> User | None:
+    # FOR NO KEY UPDATE: serializes refreshes and revocations of this user without blocking
+    # inserts that merely reference the row (tokens, families, other contexts' rows).
+    return User.objects.select_for_update(no_key=True).filter(pk=user_id).first()
+
+
+def _mint(*, user: User, family: SessionFamily) -> SessionRefreshToken:
+    token = SessionRefreshToken()
+    token[jwt_settings.USER_ID_CLAIM] = str(user.pk)
+    token[FAMILY_CLAIM] = str(family.pk)
+    OutstandingToken.objects.create(
+        user=user,
+        jti=token[jwt_settings.JTI_CLAIM],
+        token=str(token),
+        created_at=token.current_time,
+        expires_at=datetime_from_epoch(token["exp"]),
+    )
+    return token
+
+
 @transaction.atomic
-def revoke_sessions(*, user: User) -> None:
+def start_session(*, user: User) -> SessionRefreshToken:
+    """A new session (login, or the caller's own after a password change): a new family and
+    its first refresh token (`.access_token` gives the access token that goes with it)."""
+    family = SessionFamily.objects.create(user=user)
+    return _mint(user=user, family=family)
+
+
+def refresh_session(*, refresh: str) -> SessionRefreshToken:
+    """Rotate a refresh token within its family. Refused (simplejwt's TokenError, a 401) when
+    the token is invalid or expired, its user is gone or inactive, it was issued up to the
+    user's last revocation, or its family was ended. A token that was already used (rotated
+    or logged out) ends its whole family, so whichever of the thief and the owner refreshes
+    next finds the session over (OAuth 2.0 Security BCP, refresh token rotation)."""
+    presented = _PresentedRefreshToken(refresh)  # type: ignore[arg-type]
+    reused = False
+    with transaction.atomic():
+        user = _lock_user(presented.get(jwt_settings.USER_ID_CLAIM))
+        if user is None or not user.is_active:
+            raise TokenError("No active account found for the given token.")
+        if user.token_revoked(issued_at=presented.get("iat", 0)):
+            raise TokenError("Token was revoked (password change or log out everywhere)")
+        jti = presented[jwt_settings.JTI_CLAIM]
+        used = BlacklistedToken.objects.filter(token__jti=jti).exists()
+        family = _family_of(presented, user=user, used=used)
+        if family.revoked_at is not None:
+            raise TokenError("Token's session has ended")
+        if used:
+            _end_families([family.pk], because=SessionFamily.Ended.REUSE)
+            reused = True
+        else:
+            presented.blacklist()
+            rotated = _mint(user=user, family=family)
+    if reused:  # raised after the commit: the family stays ended
+        raise TokenError("Token was already used: its session has ended")
+    return rotated
+
+
+def _family_of(token: RefreshToken, *, user: User, used: bool) -> SessionFamily:
+    """The token's family. A token minted before families existed (no `fam` claim, at most
+    JWT_REFRESH_DAYS after the upgrade) gets one on its first refresh; used again, it is
+    refused like any used token, but there is no family to end."""
+    family_id = token.get(FAMILY_CLAIM)
+    if family_id is None:
+        if used:
+            raise TokenError("Token was already used")
+        return SessionFamily.objects.create(user=user)
+    try:
+        family = SessionFamily.objects.filter(pk=uuid.UUID(str(family_id)), user=user).first()
+    except ValueError:
+        family = None
+    if family is None:
+        raise TokenError("Token's session is unknown")
+    return family
+
+
+def _end_families(family_ids: list[Any], *, because: str) -> None:
+    SessionFamily.objects.filter(pk__in=family_ids, revoked_at__isnull=True).update(
+        revoked_at=django_timezone.now(), ended_because=because
+    )
+
+
+@transaction.atomic
+def revoke_sessions(*, user: User, because: str = SessionFamily.Ended.EVERYWHERE) -> None:
     """Every token issued so far stops working: access tokens by their issue time (checked on
-    each request against the cached user), refresh tokens by the blacklist."""
-    now = django_timezone.now().replace(microsecond=0)  # token `iat` has whole seconds
+    each request against the cached user), refresh tokens by their issue time, their family
+    and the blacklist. The user's row is locked before the revocation time is taken, so a
+    refresh running now either finished before (and its family is ended here) or waits and
+    is refused."""
+    _lock_user(user.pk)
+    now = django_timezone.now()
     User.objects.filter(pk=user.pk).update(sessions_revoked_at=now)
     user.sessions_revoked_at = now
+    SessionFamily.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=now, ended_because=because
+    )
     outstanding = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
     BlacklistedToken.objects.bulk_create(
         [BlacklistedToken(token_id=pk) for pk in outstanding.values_list("pk", flat=True)],
@@ -146,7 +288,8 @@ def revoke_sessions(*, user: User) -> None:
 
 @transaction.atomic
 def change_password(*, user: User, current_password: str, new_password: str) -> None:
-    """Check the current password, apply the new one and end every other session."""
+    """Check the current password, apply the new one and end every session (the caller gets
+    a new one from `start_session`)."""
     if not user.check_password(current_password):
         raise ValidationError({"current_password": ["This is not your current password."]})
     try:
@@ -155,17 +298,23 @@ def change_password(*, user: User, current_password: str, new_password: str) -> 
         raise ValidationError({"new_password": exc.messages}) from exc
     user.set_password(new_password)
     user.save(update_fields=["password"])
-    revoke_sessions(user=user)
+    revoke_sessions(user=user, because=SessionFamily.Ended.PASSWORD)
 
 
 @transaction.atomic
 def log_out(*, refresh: str, everywhere: bool = False) -> None:
-    """Blacklist this refresh token; with `everywhere`, end every session of its user.
-    Raises simplejwt's TokenError for an invalid, expired or already used token."""
+    """End this refresh token's session (blacklist it, end its family); with `everywhere`,
+    end every session of its user. Raises simplejwt's TokenError for an invalid, expired or
+    already used token."""
     # simplejwt annotates `token` as a Token; what it takes (and decodes) is the encoded str.
-    token = RefreshToken(refresh)  # type: ignore[arg-type]
+    token = SessionRefreshToken(refresh)  # type: ignore[arg-type]
+    user = _lock_user(token.get(jwt_settings.USER_ID_CLAIM))
     token.blacklist()
+    if user is None:
+        return
     if everywhere:
-        user = User.objects.filter(pk=token[jwt_settings.USER_ID_CLAIM]).first()
-        if user is not None:
-            revoke_sessions(user=user)
+        revoke_sessions(user=user)
+        return
+    family_id = token.get(FAMILY_CLAIM)
+    if family_id:  # signed by us: a well-formed UUID
+        _end_families([uuid.UUID(str(family_id))], because=SessionFamily.Ended.LOGOUT)

@@ -11,14 +11,17 @@ Three bounds, each answered in the error envelope for every endpoint, anonymous 
 - **Size**: at most `MAX_REQUEST_BODY_BYTES` bytes are read (413 `payload_too_large`), whatever
   the `Content-Length` said (gigsy.api.middleware already refuses a declared length over it).
 - **Values PostgreSQL and JSON can hold**: a NUL character (`"\\u0000"`) anywhere, which text
-  and jsonb can't store, and numbers that overflow a double (`1e400`, which would become
-  infinity and be unrenderable as JSON) are 400 `malformed_request`; so are `NaN`/`Infinity`.
+  and jsonb can't store; an unpaired surrogate (`"\\ud800"`: a valid JSON escape that is no
+  Unicode character, which jsonb refuses, a 500 the fuzz test found behind JSONFields; DRF's
+  CharField already refused it); numbers that overflow a double (`1e400`, which would become
+  infinity and be unrenderable as JSON), and `NaN`/`Infinity`: 400 `malformed_request`.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 from django.conf import settings
@@ -29,6 +32,9 @@ from rest_framework.parsers import get_encoding  # type: ignore[attr-defined]
 from gigsy.errors import ErrorCode
 
 MAX_JSON_DEPTH = 32
+# NUL, and any surrogate code point: a surrogate pair decodes to one astral character, so what
+# is left in a decoded str is unpaired.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 class PayloadTooLarge(APIException):
@@ -72,14 +78,18 @@ def _too_deep() -> str:
 
 
 def _check(value: Any) -> str | None:
-    """What makes a decoded body unacceptable (too deep, a NUL), or None. Iterative: one
-    explicit stack of (value, depth), so it never recurses whatever the input."""
+    """What makes a decoded body unacceptable (too deep, a NUL, an unpaired surrogate), or
+    None. Iterative: one explicit stack of (value, depth), so it never recurses whatever the
+    input."""
     pending: list[tuple[Any, int]] = [(value, 0)]
     while pending:
         item, depth = pending.pop()
         if isinstance(item, str):
-            if "\x00" in item:
+            found = _UNSTORABLE.search(item)
+            if found and found.group() == "\x00":
                 return "Text may not contain NUL (\\u0000) characters."
+            if found:
+                return f"Text may not contain unpaired surrogates (U+{ord(found.group()):04X})."
         elif isinstance(item, dict | list):
             depth += 1
             if depth > MAX_JSON_DEPTH:

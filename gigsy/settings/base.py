@@ -132,6 +132,12 @@ TEMPLATES = [
     },
 ]
 
+# Argon2id with costs for this machine (apps/accounts/rules.py); PBKDF2 stays so hashes made
+# before issue 10 still verify, and are rehashed with Argon2id at the next successful login.
+PASSWORD_HASHERS = [
+    "apps.accounts.rules.Argon2idPasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",

@@ -4,10 +4,16 @@ it, access tokens included, while the session that asked carries on with fresh t
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone as django_timezone
 from rest_framework.test import APIClient
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
+from rest_framework_simplejwt.tokens import RefreshToken
 
+from apps.accounts import services
+from apps.accounts.models import SessionFamily, User
 from gigsy.api.authentication import _local_users
 from tests.conftest import obtain_tokens
 from tests.factories import DEFAULT_PASSWORD, UserFactory
@@ -35,9 +41,9 @@ def _as_another_worker() -> None:
     _local_users._entries.clear()
 
 
-def _wait_for_next_second() -> None:
-    """Token `iat` has whole seconds: start the test at a fresh one, as a real client would
-    have logged in earlier than the revocation."""
+def _start_of_a_second() -> None:
+    """Start at the beginning of a fresh second: what follows (a login and a revocation) then
+    happens within one second, where whole-second issue times could not tell them apart."""
     time.sleep(1 - time.time() % 1 + 0.01)
 
 
@@ -50,7 +56,6 @@ def person():
 def test_password_change_ends_other_sessions_and_renews_this_one(person):
     laptop = obtain_tokens(APIClient(), person.email)
     phone = obtain_tokens(APIClient(), person.email)
-    _wait_for_next_second()
     me = _client(laptop["access"])
     assert _client(phone["access"]).get(f"{AUTH}/me").status_code == 200  # cached from here
 
@@ -122,7 +127,6 @@ def test_password_guesses_share_the_login_budget(person, settings):
 def test_log_out_everywhere(person):
     laptop = obtain_tokens(APIClient(), person.email)
     phone = obtain_tokens(APIClient(), person.email)
-    _wait_for_next_second()
     assert _client(laptop["access"]).get(f"{AUTH}/me").status_code == 200  # cached from here
 
     out = APIClient().post(
@@ -149,3 +153,68 @@ def test_plain_logout_ends_only_that_session(person):
     assert _refresh(laptop["refresh"]) == 200
     bad = APIClient().post(f"{AUTH}/logout", {"refresh": "x", "everywhere": "maybe"}, format="json")
     assert bad.status_code == 400
+
+
+@pytest.mark.django_db(transaction=True)
+def test_tokens_issued_in_the_same_second_as_the_revocation_end_too(person):
+    """Issue 10 (High): `iat` had whole seconds and the revocation time was truncated to its
+    second, so tokens minted in that second, before the revocation, kept working."""
+    _start_of_a_second()
+    stolen = obtain_tokens(APIClient(), person.email)
+    mine = obtain_tokens(APIClient(), person.email)
+
+    out = APIClient().post(
+        f"{AUTH}/logout", {"refresh": mine["refresh"], "everywhere": True}, format="json"
+    )
+
+    assert out.status_code == 204
+    _as_another_worker()
+    assert _client(stolen["access"]).get(f"{AUTH}/me").status_code == 401
+    assert _refresh(stolen["refresh"]) == 401
+    # A login right after the revocation (same second, later microsecond) works.
+    again = obtain_tokens(APIClient(), person.email)
+    assert _client(again["access"]).get(f"{AUTH}/me").status_code == 200
+    assert _refresh(again["refresh"]) == 200
+
+
+def test_a_token_of_an_ended_session_is_refused_even_if_minted_after_the_revocation_time(person):
+    """A family is ended as a whole: a refresh token of it is refused even when its issue
+    time is later than the user's revocation time (as one minted while the revocation ran
+    would be)."""
+    session = services.start_session(user=person)
+    services.revoke_sessions(user=person)
+    before = django_timezone.now() - timedelta(minutes=1)
+    User.objects.filter(pk=person.pk).update(sessions_revoked_at=before)
+    BlacklistedToken.objects.all().delete()  # only the family says no now
+    _as_another_worker()
+
+    assert _refresh(str(session)) == 401
+    assert _client(str(session.access_token)).get(f"{AUTH}/me").status_code == 200  # iat only
+    assert SessionFamily.objects.get(user=person).ended_because == "everywhere"
+
+
+def test_a_refresh_token_from_before_session_families_still_rotates_into_one(person):
+    legacy = RefreshToken.for_user(person)  # whole-second `iat`, no `fam` claim
+
+    answer = APIClient().post(f"{AUTH}/token/refresh", {"refresh": str(legacy)}, format="json")
+
+    assert answer.status_code == 200
+    family = SessionFamily.objects.get(user=person)
+    assert RefreshToken(answer.json()["refresh"])["fam"] == str(family.pk)
+    assert _refresh(str(legacy)) == 401  # used
+    assert SessionFamily.objects.filter(user=person).count() == 1
+
+
+def test_plain_logout_ends_that_session_family(person):
+    tokens = obtain_tokens(APIClient(), person.email)
+
+    assert (
+        APIClient()
+        .post(f"{AUTH}/logout", {"refresh": tokens["refresh"]}, format="json")
+        .status_code
+        == 204
+    )
+
+    family = SessionFamily.objects.get(user=person)
+    assert family.revoked_at is not None
+    assert family.ended_because == "logout"

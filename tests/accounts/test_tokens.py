@@ -74,12 +74,28 @@ def test_refresh_rotates_and_the_used_token_is_rejected(api, tokens):
     assert rotated["refresh"] != tokens["refresh"]
     assert me_status(api, rotated["access"]) == 200
 
+    again = api.post(REFRESH, {"refresh": rotated["refresh"]}, format="json")
+    assert again.status_code == 200  # the new refresh token works, and rotates again
+    assert me_status(api, again.json()["access"]) == 200
+
+
+def test_a_reused_refresh_token_ends_its_whole_session(api, user, tokens):
+    """Refresh token rotation with reuse detection (OAuth 2.0 Security BCP): when a used token
+    comes back, the thief or the owner has a copy; the session ends for both."""
+    other_session = obtain_tokens(api, user.email)
+    rotated = api.post(REFRESH, {"refresh": tokens["refresh"]}, format="json").json()
+
     reused = api.post(REFRESH, {"refresh": tokens["refresh"]}, format="json")
+
     assert reused.status_code == 401
     assert reused.json()["error"]["code"] == "token_not_valid"
-
-    # The new refresh token still works (and rotates again).
-    assert api.post(REFRESH, {"refresh": rotated["refresh"]}, format="json").status_code == 200
+    assert "already used" in reused.json()["error"]["message"]
+    # The newest token of that session, which the thief may hold, no longer refreshes...
+    assert api.post(REFRESH, {"refresh": rotated["refresh"]}, format="json").status_code == 401
+    # ...and the user's other session is untouched.
+    assert (
+        api.post(REFRESH, {"refresh": other_session["refresh"]}, format="json").status_code == 200
+    )
 
 
 def test_an_access_token_is_not_a_refresh_token(api, tokens):

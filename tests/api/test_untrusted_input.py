@@ -148,3 +148,23 @@ def test_the_documented_depth_is_the_enforced_one():
     from gigsy.errors import ErrorCode
 
     assert f"more than {MAX_JSON_DEPTH} deep" in ErrorCode.MALFORMED_REQUEST.meaning
+
+
+@pytest.mark.parametrize("text", ["\\ud800", "x\\udfffy", "\\udc00\\ud800"])
+def test_an_unpaired_surrogate_is_malformed(instructor, text):
+    """A valid JSON escape that is no Unicode character: jsonb refuses it (a DataError, the 500
+    the fuzz test found in a question's answer); CharFields said so, JSONFields did not."""
+    course = build_course(instructor)
+    body = '{"kind": "short", "prompt": "?", "answer": ["' + text + '"]}'
+    response = client_for(instructor).post(
+        f"/api/v1/lms/banks/{course.quiz.bank_id}/questions",
+        data=body,
+        content_type="application/json",
+    )
+    assert_envelope(response, 400, "malformed_request")
+
+
+def test_a_surrogate_pair_is_one_character_and_fine(client):
+    body = '{"email": "a@example.com", "password": "\\ud83d\\ude00"}'
+    response = client.post("/api/v1/auth/token", data=body, content_type="application/json")
+    assert_envelope(response, 401)

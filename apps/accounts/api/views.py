@@ -13,14 +13,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt import views as jwt_views
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from apps.accounts import services
 from apps.accounts.api.serializers import (
     LoginInput,
+    LoginSerializer,
     LogoutInput,
     PasswordChangeInput,
     ProfileUpdateInput,
+    RefreshInput,
     RegisterInput,
     TokenPairOutput,
     UserOutput,
@@ -70,14 +71,36 @@ class RegisterView(APIView):
 )
 class TokenObtainView(jwt_views.TokenObtainPairView):
     throttle_classes = [LoginIPThrottle, LoginAccountThrottle]
+    # Each login starts a session (a refresh token family, services.start_session).
+    serializer_class = LoginSerializer
 
 
-@extend_schema(
-    responses={200: TokenPairOutput, **error_responses(401)},
-    summary="Exchange a refresh token for a new pair (the old refresh token stops working)",
-)
-class TokenRefreshView(jwt_views.TokenRefreshView):
-    pass
+def _pair(refresh: Any) -> dict[str, str]:
+    return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+class TokenRefreshView(APIView):
+    """Rotation within the token's session; a refresh token used twice ends its session
+    (services.refresh_session)."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list[Any] = []
+
+    def get_authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="api"'
+
+    @extend_schema(
+        request=RefreshInput,
+        responses={200: TokenPairOutput, **error_responses(400, 401)},
+        summary="Exchange a refresh token for a new pair (the old refresh token stops working; "
+        "presenting it again ends the session)",
+    )
+    def post(self, request: Request) -> Response:
+        try:
+            refresh = services.refresh_session(**parse(RefreshInput, request))
+        except TokenError as exc:
+            raise InvalidToken(exc.args[0]) from exc
+        return Response(_pair(refresh))
 
 
 class LogoutView(APIView):
@@ -115,8 +138,7 @@ class PasswordView(APIView):
     def post(self, request: Request) -> Response:
         user = _signed_in(request)
         services.change_password(user=user, **parse(PasswordChangeInput, request))
-        refresh = RefreshToken.for_user(user)
-        return Response({"access": str(refresh.access_token), "refresh": str(refresh)})
+        return Response(_pair(services.start_session(user=user)))
 
 
 class MeView(APIView):

@@ -1,0 +1,123 @@
+"""No body is a server error: arbitrary JSON at every write operation of the API.
+
+Every POST, PUT and PATCH operation of the generated OpenAPI schema gets bodies from Hypothesis
+(tests/fuzz/strategies.py): its documented body with fields replaced by arbitrary JSON (nested
+objects and lists, huge integers, floats, NUL, lone surrogates, wrong types), arbitrary JSON of
+any shape, and raw texts (nested thousands deep, truncated, NaN, 1e400, invalid UTF-8). The
+path parameters are real ids the caller may act on (tests/fuzz/conftest.py), so most bodies
+reach the serializer and the valid ones the service. Every answer must be below 500, and every
+error the envelope with a declared code; the contract hook (tests/contract) checks each answer
+against the operation's documented responses too.
+
+Each example runs in a savepoint rolled back afterwards, with the cache cleared, so every body
+meets the same world (a PATCH that renamed the course's slug does not turn the rest into 404s).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.db import transaction
+from hypothesis import given
+
+from gigsy.errors import all_error_codes
+from tests.contract.plugin import contract
+from tests.fuzz.conftest import PROFILE, TALLY, World
+from tests.fuzz.strategies import Body, SchemaStrategies
+
+WRITE_METHODS = ("post", "put", "patch")
+# Who calls an operation: its owner-side caller reaches the service. Anything not named here is
+# called by the course's instructor (authoring), or anonymously when it needs no sign-in.
+CALLERS = {
+    "/api/v1/lms/attempts/{attempt_id}/submit": "learner",
+    "/api/v1/lms/courses/{slug}/enrollment": "learner",
+    "/api/v1/lms/courses/{slug}/progress/reset": "learner",
+    "/api/v1/lms/lessons/{lesson_id}/complete": "learner",
+    "/api/v1/lms/quizzes/{quiz_id}/attempts": "learner",
+    "/api/v1/lms/invitations/{invitation_id}/accept": "invitee",
+    "/api/v1/lms/invitations/{invitation_id}/decline": "invitee",
+    "/api/v1/auth/logout": "anonymous",
+    "/api/v1/auth/token/refresh": "anonymous",
+}
+
+
+def write_operations() -> list[tuple[str, str]]:
+    schema = contract().schema
+    return [
+        (method, path)
+        for path, item in schema["paths"].items()
+        for method in WRITE_METHODS
+        if method in item
+    ]
+
+
+def caller(path: str, operation: dict[str, Any]) -> str:
+    if path in CALLERS:
+        return CALLERS[path]
+    needs_sign_in = all(requirement for requirement in operation.get("security", [{}]))
+    return "instructor" if needs_sign_in else "anonymous"
+
+
+def fill(path: str, ids: dict[str, str]) -> str:
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in ids:
+            pytest.fail(f"no id for the path parameter {{{name}}} of {path}: add one to `world`")
+        return ids[name]
+
+    return re.sub(r"\{([^}]+)\}", value, path)
+
+
+def send(client: Any, method: str, url: str, body: Body) -> Any:
+    kind, data = body
+    if kind == "multipart":
+        return getattr(client, method)(url, data, format="multipart")
+    raw = json.dumps(data).encode() if kind == "json" else data
+    return client.generic(method.upper(), url, raw, content_type="application/json")
+
+
+def assert_handled(response: Any, what: str) -> None:
+    TALLY["requests"] += 1
+    TALLY[f"status {response.status_code}"] += 1
+    if response.status_code >= 500:
+        TALLY["server_errors"] += 1
+    assert response.status_code < 500, f"{what}: {response.status_code} {response.content[:500]!r}"
+    if response.status_code < 400:
+        return
+    assert response["Content-Type"].startswith("application/json"), what
+    error = response.json()["error"]
+    assert error["code"] in all_error_codes(), f"{what}: undeclared code {error['code']!r}"
+    assert isinstance(error["message"], str) and error["message"], what
+    for name, messages in error.get("fields", {}).items():
+        assert isinstance(name, str), what
+        assert isinstance(messages, list) and all(isinstance(m, str) for m in messages), what
+
+
+@pytest.mark.parametrize(("method", "path"), write_operations(), ids=lambda v: v)
+def test_no_body_is_a_server_error(world: World, method: str, path: str) -> None:
+    schema = contract().schema
+    operation = schema["paths"][path][method]
+    client = world.clients[caller(path, operation)]
+    url = fill(path, world.ids)
+    what = f"{method.upper()} {path}"
+    TALLY["operations"] += 1
+
+    @PROFILE
+    @given(body=SchemaStrategies(schema, world.strings).bodies(operation))
+    def example(body: Body) -> None:
+        cache.clear()
+        try:
+            with transaction.atomic():
+                response = send(client, method, url, body)
+                transaction.set_rollback(True)
+        except Exception:  # the test client re-raises what the view raised: a 500
+            TALLY["requests"] += 1
+            TALLY["server_errors"] += 1
+            raise
+        assert_handled(response, what)
+
+    example()
