@@ -108,9 +108,9 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Exchange a refresh token for a new pair (the old refresh token stops working)
-         * @description Takes a refresh type JSON web token and returns an access type JSON web
-         *     token if the refresh token is valid.
+         * Exchange a refresh token for a new pair (the old refresh token stops working; presenting it again ends the session)
+         * @description Rotation within the token's session; a refresh token used twice ends its session
+         *     (services.refresh_session).
          */
         post: operations["auth_token_refresh_create"];
         delete?: never;
@@ -1959,6 +1959,10 @@ export interface components {
             access: string;
             refresh: string;
         };
+        /**
+         * @description An input serializer that refuses unknown keys: they are a client bug (a typo, or a
+         *     read-only field), so say so instead of silently ignoring them.
+         */
         TokenRefreshRequest: {
             refresh: string;
         };
@@ -2584,7 +2588,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPairOutput"];
                 };
             };
-            /** @description Invalid input: `validation_error` with `fields`, `malformed_request` (unreadable body, NUL in the URL), ... */
+            /** @description Invalid input (`validation_error` with `fields`, `malformed_request`, ...) */
             400: {
                 headers: {
                     [name: string]: unknown;
