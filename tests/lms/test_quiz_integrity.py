@@ -4,16 +4,19 @@ answers match on case and spacing only unless a question asks for more (ADR 0018
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import connection, transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from apps.lms.models import Enrollment, EnrollmentStatus, Question, QuizAttempt
+from apps.lms.models import Enrollment, EnrollmentStatus, Question, Quiz, QuizAttempt
 from apps.lms.rules.grading import points_for
-from apps.lms.services import quiz_authoring
+from apps.lms.services import learning, quiz_authoring, quizzes
+from gigsy.events.models import OutboxEvent
 from tests.lms.conftest import BuiltCourse, answers, build_course, client_for
 
 pytestmark = pytest.mark.django_db
@@ -286,3 +289,63 @@ def test_an_expired_open_attempt_reset_counts_once(instructor: Any, learner: Any
 
     assert QuizAttempt.objects.filter(quiz=built.quiz).count() == 1
     assert start(me, built)["number"] == 2
+
+
+# --- a reset racing a submit ----------------------------------------------------------------------
+@pytest.mark.django_db(transaction=True)
+def test_a_reset_racing_a_passing_submit_neither_deadlocks_nor_counts_twice(
+    instructor: Any, learner: Any
+):
+    """The reset holds the enrollment and would lock the open attempt; the submit holds the
+    attempt and, passing, locks the enrollment next. Waiting for the attempt would deadlock:
+    the reset skips it, and the submit grades it once."""
+    built = build_course(instructor, slug="race", max_attempts=2)
+    learning.enroll(course=built.course, user=learner)
+    quiz = Quiz.objects.select_related("course", "bank").get(pk=built.quiz.pk)
+    attempt, _ = quizzes.start_attempt(quiz=quiz, user=learner)
+    holding, release = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def reset_holding_the_enrollment() -> None:
+        try:
+            with transaction.atomic():
+                Enrollment.objects.select_for_update().get(course=built.course, user=learner)
+                holding.set()
+                release.wait(timeout=10)
+                learning.reset_progress(course=built.course, user=learner)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def submit_passing() -> None:
+        try:
+            quizzes.submit_attempt(attempt_id=attempt.pk, user=learner, answers=answers(built))
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    resetter, submitter = (
+        threading.Thread(target=reset_holding_the_enrollment),
+        threading.Thread(target=submit_passing),
+    )
+    resetter.start()
+    try:
+        assert holding.wait(timeout=10)
+        submitter.start()
+        submitter.join(timeout=1)  # graded, now waiting for the enrollment
+        assert submitter.is_alive()
+    finally:
+        release.set()
+        resetter.join(timeout=15)
+        submitter.join(timeout=15)
+
+    assert errors == []
+    attempt.refresh_from_db()
+    assert attempt.passed is True  # graded once, by the submit
+    assert OutboxEvent.objects.filter(event_type="quiz.failed").count() == 0
+    assert OutboxEvent.objects.filter(event_type="quiz.passed").count() == 1
+    enrollment = Enrollment.objects.get(course=built.course, user=learner)
+    assert (enrollment.cycle, enrollment.status) == (2, EnrollmentStatus.ACTIVE)
+    assert QuizAttempt.objects.filter(quiz=built.quiz, user=learner).count() == 1
