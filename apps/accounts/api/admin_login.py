@@ -18,6 +18,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
 
 from apps.accounts.api.throttling import spend_login_attempt
+from gigsy.errors import ErrorCode
 
 
 class ThrottledAdminLoginForm(AdminAuthenticationForm):
@@ -35,7 +36,7 @@ class ThrottledAdminLoginForm(AdminAuthenticationForm):
             if wait is not None:
                 raise ValidationError(
                     self.error_messages["throttled"],
-                    code="throttled",
+                    code=ErrorCode.THROTTLED,
                     params={"wait": max(1, math.ceil(wait))},
                 )
         return super().clean()
