@@ -235,8 +235,11 @@ class CertificateAdmin(admin.ModelAdmin):
         "revoked_at",
         "revoke_reason",
         "pdf",
+        # Who issued it, decided at issue time (docs/decisions/0011): never edited.
+        "issued_by_platform",
+        "creator_name",
     )
-    exclude = ("user",)
+    exclude = ("user", "creator")
     actions = ["revoke"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -140,3 +140,11 @@ class LmsError(DescribedCodes):
         "The certificate's PDF is still being rendered (seconds after issuing).",
         "Retry after a few seconds, or wait for `pdf_url` to appear on the certificate.",
     )
+    ISSUER_NOT_VERIFIED = (
+        "issuer_not_verified",
+        409,
+        "The certificate was issued by the course's instructor, whom the platform had not "
+        "verified when it was issued: the platform signs no Open Badge for it. The certificate, "
+        "its PDF and its verification page stay valid, marked as the instructor's.",
+        "Show the certificate as issued by the instructor (its `issuer`); do not offer a badge.",
+    )

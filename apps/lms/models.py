@@ -414,6 +414,15 @@ class Certificate(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoke_reason = models.CharField(max_length=300, blank=True, default="")
     pdf = models.FileField(upload_to="lms/certificates/", blank=True)
+    # Who issues it, decided once at issue time (docs/decisions/0011): the platform (a signed
+    # Open Badge) only if the course's creator was a verified instructor then; otherwise the
+    # instructor, and there is no platform-signed badge. A later (un)verification changes
+    # neither. The creator's name is a snapshot, like the learner's.
+    issued_by_platform = models.BooleanField(default=False)
+    creator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    creator_name = models.CharField(max_length=80, blank=True, default="")
 
     class Meta:
         db_table = '"lms"."certificate"'

@@ -159,6 +159,19 @@ def instructors_of(*, course: Course) -> list[accounts.UserSummary]:
     return [found[pk] for pk in ids if pk in found]
 
 
+def course_creator_id(*, course_id: int) -> int | None:
+    """The user who answers for the course as its creator: the one whose verification decides
+    whether its certificates are the platform's (docs/decisions/0011) and whom its credentials
+    name in `achievement.creator`: the course's owner (its author; ADR 0019), else the first
+    instructor added; None for a course without instructors."""
+    return (
+        CourseInstructor.objects.filter(course_id=course_id)
+        .order_by("-is_owner", "pk")
+        .values_list("user_id", flat=True)
+        .first()
+    )
+
+
 def banks_of(*, course: Course) -> QuerySet[QuestionBank]:
     return (
         QuestionBank.objects.filter(course=course)

@@ -69,6 +69,10 @@ class AchievementFacts:
     tags: tuple[str, ...]  # the skills it attests
     issued_at: datetime  # timezone-aware; published in UTC, whole seconds
     revoked: bool = False
+    # Who created the achievement (a course's author), named in `achievement.creator`; without
+    # one the issuer is named as its creator.
+    creator_id: str | None = None  # the creator's user id on this platform
+    creator_name: str = ""
 
 
 def build_open_badge(
@@ -82,8 +86,9 @@ def build_open_badge(
 
     - `id` is `facts.credential_id`: the credential's identity (the JWT's `jti`, the entry in a
       revocation list).
-    - `issuer` is a Profile whose `id` and `url` are `issuer_url`; it also creates the
-      achievement.
+    - `issuer` is a Profile whose `id` and `url` are `issuer_url`. `achievement.creator` is a
+      Profile for `facts.creator_id` (a pseudonymous `urn:uuid:`, see `creator_profile_id`,
+      and `facts.creator_name`) when given, otherwise the issuer.
     - `credentialSubject.id` is a pseudonymous `urn:uuid:` derived from issuer and subject id
       (never the email); the display name travels as a plain `name` identifier, as printed.
     - `credentialStatus` (`1EdTechRevocationList`) is added only when `revocation_list_url` is
@@ -103,6 +108,12 @@ def build_open_badge(
         "criteria": {"narrative": facts.criteria_narrative},
         "creator": issuer,
     }
+    if facts.creator_id is not None:
+        achievement["creator"] = {
+            "id": creator_profile_id(facts.creator_id, issuer_url=issuer_url),
+            "type": ["Profile"],
+            "name": facts.creator_name,
+        }
     if facts.tags:
         achievement["tag"] = list(facts.tags)
     credential: dict[str, Any] = {
@@ -143,6 +154,12 @@ def subject_id(user_id: str, *, issuer_url: str) -> str:
     except ValueError:
         # "learner" is part of the hash input: changing it would change every subject id.
         return uuid.uuid5(_SUBJECT_NAMESPACE, f"{issuer_url}|learner|{user_id}").urn
+
+
+def creator_profile_id(user_id: str, *, issuer_url: str) -> str:
+    """A stable `urn:uuid:` for a user as the creator of achievements at this issuer (never
+    the email; not the same URN as the user's `subject_id`)."""
+    return uuid.uuid5(_SUBJECT_NAMESPACE, f"{issuer_url}|creator|{user_id}").urn
 
 
 def sign_credential(credential: dict[str, Any], key: SigningKey, kid: str) -> str:

@@ -21,6 +21,9 @@ def sample_facts(**changes: object) -> CertificateFacts:
         "course_summary": "Variables, loops and tests.",
         "skills": ("python", "testing"),
         "issued_at": datetime(2025, 3, 5, 12, 30, 15, 987654, tzinfo=UTC),
+        "issued_by_platform": True,
+        "creator_id": "5",
+        "creator_name": "Ines",
     }
     facts.update(changes)
     return CertificateFacts(**facts)  # type: ignore[arg-type]

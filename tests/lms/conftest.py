@@ -44,6 +44,17 @@ def other_learner(db: Any) -> Any:
     return UserFactory(email="otto@example.com", role="learner", display_name="Otto")
 
 
+def verify_instructor(user: Any) -> None:
+    """What an operator's "verify instructor" admin action records (docs/decisions/0011): the
+    platform then signs Open Badges for certificates of the courses this user creates."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    get_user_model().objects.filter(pk=user.pk).update(
+        instructor_verified_at=timezone.now(), instructor_verification_reason="Checked."
+    )
+
+
 def build_course(
     instructor: Any,
     *,

@@ -22,7 +22,7 @@ from gigsy.credentials.open_badges import verify_credential
 from gigsy.credentials.registry import register_revocation_source, unregister_revocation_source
 from gigsy.credentials.revocation_list import RevokedCredential, verify_revocation_list
 from tests.factories import UserFactory
-from tests.lms.conftest import BuiltCourse, client_for
+from tests.lms.conftest import BuiltCourse, client_for, verify_instructor
 
 pytestmark = pytest.mark.django_db
 
@@ -61,8 +61,9 @@ def operator(db: Any) -> Any:
 
 
 def test_credentials_signed_before_a_rotation_verify_against_the_published_jwks(
-    settings, public_url, built, learner, api
+    settings, public_url, built, instructor, learner, api
 ):
+    verify_instructor(instructor)  # the platform signs badges of verified instructors' courses
     settings.CERTIFICATE_SIGNING_KEY = pem()
     settings.CERTIFICATE_KEY_ID = "certificates-1"
     settings.CERTIFICATE_RETIRED_JWKS = []
@@ -206,7 +207,8 @@ def test_signed_revocation_list_verifies_with_the_published_jwks(
     ]
 
 
-def test_badge_points_at_the_revocation_list(public_url, built, learner):
+def test_badge_points_at_the_revocation_list(public_url, built, instructor, learner):
+    verify_instructor(instructor)
     certificate = certificate_for(learner, built)
 
     credential = (

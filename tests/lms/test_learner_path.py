@@ -12,7 +12,7 @@ from gigsy.credentials.jose import CredentialVerificationError
 from gigsy.credentials.open_badges import verify_credential
 from gigsy.events import Event
 from gigsy.events.models import OutboxEvent
-from tests.lms.conftest import answers, client_for
+from tests.lms.conftest import answers, client_for, verify_instructor
 
 pytestmark = pytest.mark.django_db
 LMS = "/api/v1/lms"
@@ -23,7 +23,8 @@ def completed_event(user, course) -> Event:
     return Event.from_json(bytes(row.payload))
 
 
-def test_full_learner_path(built, learner, api, django_capture_on_commit_callbacks):
+def test_full_learner_path(built, instructor, learner, api, django_capture_on_commit_callbacks):
+    verify_instructor(instructor)  # so the platform signs the badge (docs/decisions/0011)
     me = client_for(learner)
     slug = built.course.slug
 

@@ -26,6 +26,11 @@ class CertificateFacts:
     skills: tuple[str, ...]
     issued_at: datetime  # timezone-aware; stored and published in UTC
     revoked: bool = False
+    # Decided at issue time (docs/decisions/0011): the platform issued it (and signs its badge)
+    # only if the course's creator was a verified instructor then; otherwise the creator did.
+    issued_by_platform: bool = False
+    creator_id: str | None = None
+    creator_name: str = ""  # a snapshot taken at issue time
 
 
 def facts_of(certificate: Certificate) -> CertificateFacts:
@@ -42,6 +47,9 @@ def facts_of(certificate: Certificate) -> CertificateFacts:
         skills=tuple(certificate.skills),
         issued_at=certificate.issued_at,
         revoked=certificate.revoked_at is not None,
+        issued_by_platform=certificate.issued_by_platform,
+        creator_id=None if certificate.creator_id is None else str(certificate.creator_id),
+        creator_name=certificate.creator_name,
     )
 
 
@@ -65,4 +73,6 @@ def achievement_of(facts: CertificateFacts, *, issuer_name: str) -> AchievementF
         tags=facts.skills,
         issued_at=facts.issued_at,
         revoked=facts.revoked,
+        creator_id=facts.creator_id,
+        creator_name=facts.creator_name,
     )

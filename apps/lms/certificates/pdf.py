@@ -57,7 +57,12 @@ def render_certificate_pdf(
     font_path: Path | str | None = None,
     bold_font_path: Path | str | None = None,
 ) -> bytes:
-    """The certificate of `facts` as PDF bytes (one landscape A4 page)."""
+    """The certificate of `facts` as PDF bytes (one landscape A4 page).
+
+    `issuer_name` is the platform's. A certificate the platform issued carries its name on top
+    and names the course's verified creator; one the instructor issued (docs/decisions/0011)
+    carries the instructor's name on top and says it was issued by them on the platform, which
+    has not verified them."""
     regular, bold = _fonts(font_path, bold_font_path)
     if font_path is None and not _fits_standard_fonts(facts, issuer_name):
         logger.warning(
@@ -71,7 +76,16 @@ def render_certificate_pdf(
     buffer = io.BytesIO()
     pdf = Canvas(buffer, pagesize=(width, height), invariant=True, pageCompression=1)
     pdf.setTitle(f"Certificate of completion: {facts.course_title}")
-    pdf.setAuthor(issuer_name)
+    instructor = facts.creator_name or "the course's instructor"
+    heading = issuer_name if facts.issued_by_platform else instructor
+    if facts.issued_by_platform:
+        issuer_line = f"Course by {instructor}, verified instructor" if facts.creator_name else ""
+    else:
+        issuer_line = (
+            f"Issued by {instructor} on {issuer_name}. "
+            f"The instructor is not verified by {issuer_name}."
+        )
+    pdf.setAuthor(heading)
     pdf.setSubject(f"{facts.learner_name}, verification code {facts.verify_code}")
     pdf.setCreator(issuer_name)
 
@@ -82,7 +96,7 @@ def render_certificate_pdf(
     pdf.rect(15 * mm, 15 * mm, width - 30 * mm, height - 30 * mm)
 
     y = height - 38 * mm
-    y = _centred(pdf, issuer_name.upper(), bold, 14, y, centre, text_width, _ACCENT)
+    y = _centred(pdf, heading.upper(), bold, 14, y, centre, text_width, _ACCENT)
     y -= 8 * mm
     y = _centred(pdf, "Certificate of Completion", bold, 32, y, centre, text_width, _INK)
     y -= 8 * mm
@@ -98,7 +112,10 @@ def render_certificate_pdf(
         skills = "Skills: " + " · ".join(facts.skills)
         y = _centred(pdf, skills, regular, 11, y, centre, text_width, _INK, max_lines=3)
     y -= 4 * mm
-    _centred(pdf, f"Issued on {_long_date(facts)}", regular, 12, y, centre, text_width, _INK)
+    y = _centred(pdf, f"Issued on {_long_date(facts)}", regular, 12, y, centre, text_width, _INK)
+    if issuer_line:
+        y -= 1 * mm
+        _centred(pdf, issuer_line, regular, 10, y, centre, text_width, _MUTED, max_lines=2)
 
     # Verification block, bottom left; QR code to the same URL, bottom right.
     left = 25 * mm
@@ -188,7 +205,14 @@ def _register(path: Path | str) -> str:
 
 def _fits_standard_fonts(facts: CertificateFacts, issuer_name: str) -> bool:
     """Whether every text fits the standard fonts' encoding (WinAnsi, i.e. Windows-1252)."""
-    texts = [facts.learner_name, facts.course_title, issuer_name, facts.verify_code, *facts.skills]
+    texts = [
+        facts.learner_name,
+        facts.course_title,
+        issuer_name,
+        facts.creator_name,
+        facts.verify_code,
+        *facts.skills,
+    ]
     try:
         "".join(texts).encode("cp1252")
     except UnicodeEncodeError:

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.accounts import public as accounts
+from apps.lms import selectors as lms_selectors
 from apps.lms.certificates import selectors
 from apps.lms.certificates.facts import facts_of
 from apps.lms.certificates.links import verify_url
@@ -36,7 +37,11 @@ def new_verify_code() -> str:
 
 @transaction.atomic
 def issue_certificate(*, user_id: int, course_id: int) -> tuple[Certificate, bool]:
-    """Returns (certificate, created); a second call for the same pair changes nothing."""
+    """Returns (certificate, created); a second call for the same pair changes nothing.
+
+    Who issues it is decided here, once (docs/decisions/0011): the platform if the course's
+    creator is a verified instructor now, otherwise the creator; recorded on the certificate
+    with the creator's name as a snapshot."""
     existing = Certificate.objects.filter(user_id=user_id, course_id=course_id).first()
     if existing is not None:
         return existing, False
@@ -45,6 +50,8 @@ def issue_certificate(*, user_id: int, course_id: int) -> tuple[Certificate, boo
     learner = accounts.get_user(user_id)
     if learner is None:
         raise LookupError(f"No user {user_id} to issue a certificate to.")
+    creator_id = lms_selectors.course_creator_id(course_id=course_id)
+    author = accounts.get_user(creator_id) if creator_id is not None else None
     certificate = Certificate(
         user_id=user_id,
         course=course,
@@ -52,6 +59,9 @@ def issue_certificate(*, user_id: int, course_id: int) -> tuple[Certificate, boo
         learner_name=learner.display_name,
         course_title=course.title,
         skills=list(course.skills),
+        creator_id=author.id if author else None,
+        creator_name=author.display_name if author else "",
+        issued_by_platform=author is not None and accounts.is_verified_instructor(author.id),
     )
     try:
         with transaction.atomic():

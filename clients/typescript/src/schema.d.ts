@@ -143,7 +143,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** My certificate as a signed Open Badges 3.0 credential */
+        /**
+         * My certificate as a signed Open Badges 3.0 credential
+         * @description Only for a certificate the platform issued (its `issuer.kind` is `platform`): `409 issuer_not_verified` for one issued by an instructor the platform had not verified, `409 revoked` for a revoked one.
+         */
         get: operations["certificates_badge_retrieve"];
         put?: never;
         post?: never;
@@ -956,6 +959,7 @@ export interface components {
             issued_at: string;
             /** Format: date-time */
             revoked_at: string | null;
+            readonly issuer: components["schemas"]["IssuerOutput"];
             /**
              * Format: uri
              * @description Absolute link to the PDF, valid for minutes (FILE_LINK_SECONDS), opening without an Authorization header; null while it renders and once revoked.
@@ -1090,7 +1094,7 @@ export interface components {
          */
         EnrollmentStatusEnum: "active" | "completed" | "withdrawn";
         /** @enum {string} */
-        ErrorCodeEnum: "already_published" | "already_revoked" | "already_submitted" | "archived" | "authentication_failed" | "bad_request" | "bank_in_use" | "conflict" | "email_taken" | "empty_course" | "empty_quiz" | "has_learner_progress" | "invitation_answered" | "last_instructor" | "length_required" | "link_expired" | "malformed_request" | "method_not_allowed" | "no_active_account" | "no_attempts_left" | "not_acceptable" | "not_authenticated" | "not_draft" | "not_enrolled" | "not_found" | "not_published" | "owner_remains" | "payload_too_large" | "pdf_not_ready" | "permission_denied" | "prerequisites_missing" | "revoked" | "server_error" | "slug_taken" | "throttled" | "time_limit_exceeded" | "token_not_valid" | "too_many_instructors" | "unsupported_media_type" | "user_inactive" | "user_not_found" | "validation_error";
+        ErrorCodeEnum: "already_published" | "already_revoked" | "already_submitted" | "archived" | "authentication_failed" | "bad_request" | "bank_in_use" | "conflict" | "email_taken" | "empty_course" | "empty_quiz" | "has_learner_progress" | "invitation_answered" | "issuer_not_verified" | "last_instructor" | "length_required" | "link_expired" | "malformed_request" | "method_not_allowed" | "no_active_account" | "no_attempts_left" | "not_acceptable" | "not_authenticated" | "not_draft" | "not_enrolled" | "not_found" | "not_published" | "owner_remains" | "payload_too_large" | "pdf_not_ready" | "permission_denied" | "prerequisites_missing" | "revoked" | "server_error" | "slug_taken" | "throttled" | "time_limit_exceeded" | "token_not_valid" | "too_many_instructors" | "unsupported_media_type" | "user_inactive" | "user_not_found" | "validation_error";
         ErrorDetail: {
             code: components["schemas"]["ErrorCodeEnum"];
             message: string;
@@ -1180,6 +1184,24 @@ export interface components {
             slug: string;
             title: string;
         };
+        /** @description Who issued the certificate, decided when it was issued (docs/decisions/0011). */
+        IssuerOutput: {
+            /**
+             * @description `platform`: the course's creator was an instructor the platform had verified, and the platform signs its Open Badge. `instructor`: issued by the course's creator on the platform, not vouched for by it; there is no platform-signed badge (`409 issuer_not_verified`).
+             *
+             *     * `platform` - platform
+             *     * `instructor` - instructor
+             */
+            kind: components["schemas"]["IssuerOutputKindEnum"];
+            /** @description The platform's name, or the instructor's display name when it was issued. */
+            name: string;
+        };
+        /**
+         * @description * `platform` - platform
+         *     * `instructor` - instructor
+         * @enum {string}
+         */
+        IssuerOutputKindEnum: "platform" | "instructor";
         /** @description A JSON Web Key Set (RFC 7517): the public keys, by `kid`. */
         JwksOutput: {
             /** @description JWKs (kty, crv, x, kid, alg, use, ...) */
@@ -2053,6 +2075,7 @@ export interface components {
             issued_at: string;
             /** Format: date-time */
             revoked_at: string | null;
+            issuer: components["schemas"]["IssuerOutput"];
         };
         /**
          * @description * `valid` - valid

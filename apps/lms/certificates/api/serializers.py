@@ -8,6 +8,28 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.lms.certificates.links import pdf_link
+from gigsy.credentials import issuer as platform
+
+
+class IssuerOutput(serializers.Serializer):
+    """Who issued the certificate, decided when it was issued (docs/decisions/0011)."""
+
+    kind = serializers.ChoiceField(
+        choices=["platform", "instructor"],
+        help_text="`platform`: the course's creator was an instructor the platform had verified, "
+        "and the platform signs its Open Badge. `instructor`: issued by the course's creator "
+        "on the platform, not vouched for by it; there is no platform-signed badge "
+        "(`409 issuer_not_verified`).",
+    )
+    name = serializers.CharField(
+        help_text="The platform's name, or the instructor's display name when it was issued."
+    )
+
+
+def issuer_of(certificate: Any) -> dict[str, str]:
+    if certificate.issued_by_platform:
+        return {"kind": "platform", "name": platform.issuer_name()}
+    return {"kind": "instructor", "name": certificate.creator_name}
 
 
 class CertificateOutput(serializers.Serializer):
@@ -18,7 +40,12 @@ class CertificateOutput(serializers.Serializer):
     verify_code = serializers.CharField()
     issued_at = serializers.DateTimeField()
     revoked_at = serializers.DateTimeField(allow_null=True)
+    issuer = serializers.SerializerMethodField()
     pdf_url = serializers.SerializerMethodField()
+
+    @extend_schema_field(IssuerOutput)
+    def get_issuer(self, certificate: Any) -> dict[str, str]:
+        return issuer_of(certificate)
 
     @extend_schema_field(
         serializers.URLField(
@@ -39,6 +66,7 @@ class VerificationOutput(serializers.Serializer):
     course_title = serializers.CharField()
     issued_at = serializers.DateTimeField()
     revoked_at = serializers.DateTimeField(allow_null=True)
+    issuer = IssuerOutput()
 
 
 class JwksOutput(serializers.Serializer):

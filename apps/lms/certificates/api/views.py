@@ -94,6 +94,7 @@ class VerifyCertificateView(APIView):
                     "course_title": certificate.course_title,
                     "issued_at": certificate.issued_at,
                     "revoked_at": certificate.revoked_at,
+                    "issuer": s.issuer_of(certificate),
                 },
             )
         )
@@ -153,6 +154,9 @@ class OpenBadgeView(APIView):
             **error_responses(401, 404, 409),
         },
         summary="My certificate as a signed Open Badges 3.0 credential",
+        description="Only for a certificate the platform issued (its `issuer.kind` is "
+        "`platform`): `409 issuer_not_verified` for one issued by an instructor the platform "
+        "had not verified, `409 revoked` for a revoked one.",
     )
     def get(self, request: Request, certificate_id: int) -> Response:
         certificate = _mine(certificate_id, request)
