@@ -18,7 +18,6 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
 
 from apps.accounts.api.throttling import spend_login_attempt
-from gigsy.errors import ErrorCode
 
 
 class ThrottledAdminLoginForm(AdminAuthenticationForm):
@@ -34,9 +33,8 @@ class ThrottledAdminLoginForm(AdminAuthenticationForm):
         if self.request is not None:
             wait = spend_login_attempt(self.request, self.cleaned_data.get("username"))
             if wait is not None:
+                # A form error on the admin's HTML page, not an API error code.
                 raise ValidationError(
-                    self.error_messages["throttled"],
-                    code=ErrorCode.THROTTLED,
-                    params={"wait": max(1, math.ceil(wait))},
+                    self.error_messages["throttled"], params={"wait": max(1, math.ceil(wait))}
                 )
         return super().clean()
