@@ -11,7 +11,11 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.forms import (
+    AdminPasswordChangeForm,
+    AdminUserCreationForm,
+    UserChangeForm,
+)
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -67,10 +71,22 @@ class VerifiedInstructorFilter(admin.SimpleListFilter):
         return queryset
 
 
+class SessionEndingPasswordForm(AdminPasswordChangeForm):
+    """An operator setting a user's password ends every session of that account, as the user's
+    own password change does: a stolen refresh token must not outlive it."""
+
+    def save(self, commit: bool = True) -> Any:
+        user = super().save(commit=commit)
+        if commit:
+            services.password_set_by_operator(user=user)
+        return user
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     form = UserEditForm
     add_form = UserCreationForm
+    change_password_form = SessionEndingPasswordForm
     ordering = ("-date_joined",)
     list_display = (
         "email",

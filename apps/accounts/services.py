@@ -265,6 +265,12 @@ def _end_families(family_ids: list[Any], *, because: str) -> None:
 
 
 @transaction.atomic
+def password_set_by_operator(*, user: User) -> None:
+    """An operator set the password in the admin: every session ends, as with a change."""
+    revoke_sessions(user=user, because=SessionFamily.Ended.PASSWORD)
+
+
+@transaction.atomic
 def revoke_sessions(*, user: User, because: str = SessionFamily.Ended.EVERYWHERE) -> None:
     """Every token issued so far stops working: access tokens by their issue time (checked on
     each request against the cached user), refresh tokens by their issue time, their family

@@ -83,3 +83,23 @@ def test_non_operators_cannot_open_the_admin(client, user):
     response = client.get("/admin/accounts/user/")
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_a_password_an_operator_sets_ends_every_session_of_the_account(
+    client, api, user, tokens, operator, django_capture_on_commit_callbacks
+):
+    """A stolen refresh token must not outlive a password reset done by an operator."""
+    client.force_login(operator)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/admin/accounts/user/{user.pk}/password/",
+            {"password1": "a new long passphrase 91", "password2": "a new long passphrase 91"},
+        )
+    assert response.status_code == 302, response.content
+
+    refreshed = api.post(
+        "/api/v1/auth/token/refresh", {"refresh": tokens["refresh"]}, format="json"
+    )
+    assert refreshed.status_code == 401
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+    assert api.get("/api/v1/auth/me").status_code == 401
