@@ -183,6 +183,7 @@ class UserAdmin(DjangoUserAdmin):
             else:
                 self._unverify(request, users, reason=reason)
             return None  # back to the changelist, with the messages
+        selected = list(queryset.order_by("pk"))
         context = {
             **self.admin_site.each_context(request),
             "title": "Verify instructors" if verify else "Withdraw instructor verification",
@@ -190,7 +191,9 @@ class UserAdmin(DjangoUserAdmin):
             "action": "verify_instructors" if verify else "unverify_instructors",
             "opts": self.model._meta,
             "form": form,
-            "users": list(queryset.order_by("pk")),
+            "users": selected,
+            "objects": selected,
+            "submit_label": "Verify" if verify else "Withdraw verification",
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             "media": self.media,
         }

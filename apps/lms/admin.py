@@ -281,6 +281,9 @@ class CertificateAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
             "form": form,
             "certificates": certificates,
+            "objects": certificates,
+            "action": "revoke",
+            "submit_label": "Revoke",
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             "media": self.media,
         }
