@@ -23,7 +23,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from apps.accounts import services
-from apps.accounts.models import Role, User
+from apps.accounts.models import Role, SessionFamily, User
 
 
 class LowercaseEmailMixin:
@@ -82,8 +82,39 @@ class SessionEndingPasswordForm(AdminPasswordChangeForm):
         return user
 
 
+class EndSessionForm(forms.ModelForm):
+    """A session row of the user page: read-only but for the box that ends it."""
+
+    end = forms.BooleanField(required=False, label="End this session")
+
+    class Meta:
+        model = SessionFamily
+        fields: tuple[str, ...] = ()
+
+
+class SessionInline(admin.TabularInline):
+    """The user's live sessions, newest first. Ticking "End this session" and saving the user
+    ends it (services.end_sessions_by_operator); the action "End every session" ends them all."""
+
+    model = SessionFamily
+    form = EndSessionForm
+    fields = ("device_label", "network", "created_at", "last_used_at", "end")
+    readonly_fields = ("device_label", "network", "created_at", "last_used_at")
+    extra = 0
+    can_delete = False
+    verbose_name = "live session"
+    verbose_name_plural = "live sessions"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[SessionFamily]:
+        return super().get_queryset(request).filter(revoked_at__isnull=True).order_by("-created_at")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    inlines = (SessionInline,)
     form = UserEditForm
     add_form = UserCreationForm
     change_password_form = SessionEndingPasswordForm
@@ -107,7 +138,7 @@ class UserAdmin(DjangoUserAdmin):
         "instructor_verified_by",
         "instructor_verification_reason",
     )
-    actions = ["verify_instructors", "unverify_instructors"]
+    actions = ["verify_instructors", "unverify_instructors", "end_all_sessions"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         ("Profile", {"fields": ("display_name", "role", "timezone")}),
@@ -143,6 +174,41 @@ class UserAdmin(DjangoUserAdmin):
             services.user_changed_by_operator(
                 user=obj, changed_fields=form.changed_data, operator_id=request.user.pk
             )
+
+    def get_inlines(self, request: HttpRequest, obj: Any) -> Any:
+        # A save that does not carry the sessions' rows (a script, or a page rendered before
+        # the session list existed) saves the user alone instead of failing on the formset's
+        # missing management form.
+        prefix = SessionFamily.user.field.remote_field.get_accessor_name()
+        if request.method == "POST" and f"{prefix}-TOTAL_FORMS" not in request.POST:
+            return ()
+        return super().get_inlines(request, obj)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is not SessionFamily:
+            super().save_formset(request, form, formset, change)
+            return
+        # Sessions are never edited here, only ended (through the service).
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        ending = [f.instance.pk for f in formset.forms if f.cleaned_data.get("end")]
+        if ending:
+            ended = services.end_sessions_by_operator(user=form.instance, session_ids=ending)
+            self.log_change(request, form.instance, f"Ended {ended} session(s).")
+            self.message_user(request, f"Ended {ended} session(s).", messages.SUCCESS)
+
+    @admin.action(description="End every session of the selected users", permissions=["change"])
+    def end_all_sessions(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        total = 0
+        for user in queryset.order_by("pk"):
+            ended = services.end_sessions_by_operator(user=user)
+            self.log_change(request, user, f"Ended every session ({ended}).")
+            total += ended
+        self.message_user(
+            request,
+            f"Ended {total} session(s) of {queryset.count()} user(s); their access tokens "
+            "stop working too.",
+            messages.SUCCESS,
+        )
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         user_id = obj.pk

@@ -137,10 +137,19 @@ class SessionFamily(models.Model):
         EVERYWHERE = "everywhere", "Logged out everywhere"
         PASSWORD = "password", "Password changed"
         REUSE = "reuse", "A used refresh token was presented again"
+        ENDED = "ended", "Ended from the list of sessions"
+        OPERATOR = "operator", "Ended by an operator"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="session_families")
     created_at = models.DateTimeField(default=django_timezone.now)
+    # When a refresh token of the family was last exchanged (the login, then every refresh).
+    last_used_at = models.DateTimeField(default=django_timezone.now)
+    # What the user sees in their list of sessions: a short label parsed from the login's
+    # User-Agent ("Firefox on Linux") and the network the login came from (IPv4 /24, IPv6 /48),
+    # never the full address (docs/decisions/0004, addendum 3).
+    device_label = models.CharField(max_length=64, blank=True, default="")
+    network = models.CharField(max_length=64, blank=True, default="")
     revoked_at = models.DateTimeField(null=True, blank=True)
     ended_because = models.CharField(max_length=16, choices=Ended.choices, blank=True)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
@@ -21,7 +23,7 @@ from apps.accounts.errors import AccountsError
 from apps.accounts.models import Role, SessionFamily, User, validate_timezone
 from apps.accounts.selectors import email_taken
 from gigsy.api.authentication import forget_cached_user
-from gigsy.errors import ConflictError
+from gigsy.errors import ConflictError, NotFoundError
 from gigsy.events import publish
 from gigsy.updates import model_update, reject_unknown_fields
 
@@ -202,12 +204,99 @@ def _mint(*, user: User, family: SessionFamily) -> SessionRefreshToken:
     return token
 
 
+# A short, safe label from a User-Agent: the first browser and the first system named in it,
+# in this order of precedence (Edge and Opera also say "Chrome", Chrome also says "Safari").
+_BROWSERS = (
+    ("Edg/", "Edge"),
+    ("EdgA/", "Edge"),
+    ("OPR/", "Opera"),
+    ("Firefox/", "Firefox"),
+    ("FxiOS/", "Firefox"),
+    ("CriOS/", "Chrome"),
+    ("Chrome/", "Chrome"),
+    ("Safari/", "Safari"),
+    ("curl/", "curl"),
+    ("okhttp/", "Android app"),
+    ("Dart/", "Mobile app"),
+    ("python-requests/", "Python script"),
+)
+_SYSTEMS = (
+    ("iPhone", "iOS"),
+    ("iPad", "iPadOS"),
+    ("Android", "Android"),
+    ("CrOS", "ChromeOS"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("Macintosh", "macOS"),
+    ("Linux", "Linux"),
+)
+_PRINTABLE = re.compile(r"[^\x20-\x7e]")
+
+
+def device_label(user_agent: str) -> str:
+    """ "Firefox on Linux", "Chrome on Android", "Safari", "Unknown device": a label made of
+    known words only, so nothing a client sends is shown back verbatim."""
+    agent = _PRINTABLE.sub("", user_agent or "")[:512]
+    browser = next((name for marker, name in _BROWSERS if marker in agent), "")
+    system = next((name for marker, name in _SYSTEMS if marker in agent), "")
+    if browser and system:
+        return f"{browser} on {system}"
+    return browser or system or "Unknown device"
+
+
+def network_of(ip: str | None) -> str:
+    """The network an address belongs to (IPv4 /24, IPv6 /48), enough to recognise "at home"
+    or "at work" without keeping the address; "" when there is none or it is not an IP."""
+    try:
+        address = ipaddress.ip_address((ip or "").strip())
+    except ValueError:
+        return ""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    prefix = 24 if address.version == 4 else 48
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
+
+
 @transaction.atomic
-def start_session(*, user: User) -> SessionRefreshToken:
+def start_session(
+    *, user: User, user_agent: str = "", ip: str | None = None
+) -> SessionRefreshToken:
     """A new session (login, or the caller's own after a password change): a new family and
-    its first refresh token (`.access_token` gives the access token that goes with it)."""
-    family = SessionFamily.objects.create(user=user)
+    its first refresh token (`.access_token` gives the access token that goes with it). The
+    family keeps a device label and the network of `ip`, not the address."""
+    family = SessionFamily.objects.create(
+        user=user, device_label=device_label(user_agent), network=network_of(ip)
+    )
     return _mint(user=user, family=family)
+
+
+@transaction.atomic
+def end_session(*, user: User, session_id: Any) -> None:
+    """The user ends one of their live sessions (from the list of sessions): its refresh
+    tokens stop refreshing. Its access tokens live out their minutes (docs/decisions/0004,
+    addendum 3). Another user's session, an ended one or an unknown id: NotFoundError."""
+    try:
+        family_id = uuid.UUID(str(session_id))
+    except ValueError:
+        family_id = None
+    ended = family_id is not None and SessionFamily.objects.filter(
+        pk=family_id, user=user, revoked_at__isnull=True
+    ).update(revoked_at=django_timezone.now(), ended_because=SessionFamily.Ended.ENDED)
+    if not ended:
+        raise NotFoundError("No such session.")
+
+
+@transaction.atomic
+def end_sessions_by_operator(*, user: User, session_ids: Iterable[Any] | None = None) -> int:
+    """An operator ends some of a user's sessions (`session_ids`), or all of them (None: as
+    "log out everywhere", access tokens included). Returns how many sessions ended."""
+    if session_ids is None:
+        live = SessionFamily.objects.filter(user=user, revoked_at__isnull=True).count()
+        revoke_sessions(user=user, because=SessionFamily.Ended.OPERATOR)
+        return live
+    return SessionFamily.objects.filter(
+        pk__in=list(session_ids), user=user, revoked_at__isnull=True
+    ).update(revoked_at=django_timezone.now(), ended_because=SessionFamily.Ended.OPERATOR)
 
 
 def refresh_session(*, refresh: str) -> SessionRefreshToken:
@@ -235,6 +324,7 @@ def refresh_session(*, refresh: str) -> SessionRefreshToken:
         else:
             presented.blacklist()
             rotated = _mint(user=user, family=family)
+            SessionFamily.objects.filter(pk=family.pk).update(last_used_at=rotated.current_time)
     if reused:  # raised after the commit: the family stays ended
         raise TokenError("Token was already used: its session has ended")
     return rotated

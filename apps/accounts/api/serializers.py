@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import update_last_login
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
-from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
+from rest_framework.throttling import BaseThrottle
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenObtainSerializer
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
 from apps.accounts import services
 from apps.accounts.models import Role, User
@@ -53,6 +56,22 @@ class LoginSerializer(TokenObtainPairSerializer):
         assert isinstance(user, User)
         return services.start_session(user=user)
 
+    def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
+        # simplejwt's, with the session labelled from the request (device and network).
+        data: dict[str, str] = TokenObtainSerializer.validate(self, attrs)
+        assert isinstance(self.user, User)
+        request = self.context.get("request")
+        refresh = services.start_session(
+            user=self.user,
+            user_agent=request.META.get("HTTP_USER_AGENT", "") if request else "",
+            ip=BaseThrottle().get_ident(request) if request else None,
+        )
+        data["refresh"] = str(refresh)
+        data["access"] = str(refresh.access_token)
+        if jwt_settings.UPDATE_LAST_LOGIN:
+            update_last_login(User, self.user)
+        return data
+
 
 @extend_schema_serializer(component_name="TokenRefresh")  # the name simplejwt's had
 class RefreshInput(StrictInput):
@@ -72,3 +91,24 @@ class LogoutInput(StrictInput):
 class PasswordChangeInput(StrictInput):
     current_password = serializers.CharField(max_length=128, trim_whitespace=False)
     new_password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class SessionOutput(serializers.Serializer):
+    """One of my sessions: a sign-in and the refresh tokens rotated from it."""
+
+    id = serializers.UUIDField(read_only=True)
+    device_label = serializers.CharField(
+        read_only=True, help_text='From the sign-in\'s User-Agent, e.g. "Firefox on Linux".'
+    )
+    network = serializers.CharField(
+        read_only=True,
+        help_text='The network the sign-in came from (IPv4 /24, IPv6 /48), e.g. "203.0.113.0/24"; '
+        "empty when unknown. The full address is not kept.",
+    )
+    created_at = serializers.DateTimeField(read_only=True)
+    last_used_at = serializers.DateTimeField(
+        read_only=True, help_text="The sign-in or the session's last token refresh."
+    )
+    current = serializers.BooleanField(
+        read_only=True, help_text="Whether this is the session of the token making the request."
+    )

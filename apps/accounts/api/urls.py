@@ -9,4 +9,6 @@ urlpatterns = [
     path("logout", views.LogoutView.as_view(), name="auth-logout"),
     path("me", views.MeView.as_view(), name="auth-me"),
     path("password", views.PasswordView.as_view(), name="auth-password"),
+    path("sessions", views.SessionListView.as_view(), name="auth-sessions"),
+    path("sessions/<uuid:session_id>", views.SessionDetailView.as_view(), name="auth-session"),
 ]

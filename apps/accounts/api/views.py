@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.urls import reverse
@@ -10,11 +11,13 @@ from rest_framework import permissions, status
 from rest_framework.exceptions import NotAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt import views as jwt_views
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.tokens import Token
 
-from apps.accounts import services
+from apps.accounts import selectors, services
 from apps.accounts.api.serializers import (
     LoginInput,
     LoginSerializer,
@@ -23,6 +26,7 @@ from apps.accounts.api.serializers import (
     ProfileUpdateInput,
     RefreshInput,
     RegisterInput,
+    SessionOutput,
     TokenPairOutput,
     UserOutput,
 )
@@ -34,8 +38,10 @@ from apps.accounts.api.throttling import (
 )
 from apps.accounts.models import User
 from gigsy.api.inputs import parse
+from gigsy.api.pagination import paginated
 from gigsy.api.representation import represent
 from gigsy.api.responses import LOCATION, created, error_responses
+from gigsy.api.schema import PAGE_PARAMETERS, page_of
 
 
 def _signed_in(request: Request) -> User:
@@ -138,7 +144,40 @@ class PasswordView(APIView):
     def post(self, request: Request) -> Response:
         user = _signed_in(request)
         services.change_password(user=user, **parse(PasswordChangeInput, request))
-        return Response(_pair(services.start_session(user=user)))
+        return Response(_pair(services.start_session(user=user, **_device(request))))
+
+
+def _device(request: Request) -> dict[str, Any]:
+    """What a new session records about where it was started (services.start_session)."""
+    return {
+        "user_agent": request.META.get("HTTP_USER_AGENT", ""),
+        "ip": BaseThrottle().get_ident(request),
+    }
+
+
+class SessionListView(APIView):
+    @extend_schema(
+        parameters=PAGE_PARAMETERS,
+        responses={200: page_of(SessionOutput), **error_responses(400, 401, 404)},
+        summary="My sessions that have not ended, newest first (`current`: this request's)",
+    )
+    def get(self, request: Request) -> Response:
+        user = _signed_in(request)
+        token = request.auth
+        current = token.payload.get(services.FAMILY_CLAIM) if isinstance(token, Token) else None
+        sessions = selectors.live_sessions(user_id=user.pk, current_id=current)
+        return paginated(request, self, sessions, SessionOutput)
+
+
+class SessionDetailView(APIView):
+    @extend_schema(
+        responses={204: None, **error_responses(401, 404)},
+        summary="End one of my sessions: its refresh token stops working at once, its access "
+        "token when it expires (at most JWT_ACCESS_MINUTES)",
+    )
+    def delete(self, request: Request, session_id: uuid.UUID) -> Response:
+        services.end_session(user=_signed_in(request), session_id=session_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeView(APIView):

@@ -77,6 +77,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My sessions that have not ended, newest first (`current`: this request's) */
+        get: operations["auth_sessions_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/sessions/{session_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** End one of my sessions: its refresh token stops working at once, its access token when it expires (at most JWT_ACCESS_MINUTES) */
+        delete: operations["auth_sessions_destroy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/token": {
         parameters: {
             query?: never;
@@ -1539,6 +1573,22 @@ export interface components {
             previous: string | null;
             results: components["schemas"]["QuizSummaryOutput"][];
         };
+        /** @description One page of SessionOutput items. */
+        PaginatedSessionOutputList: {
+            /** @description Items on every page together. */
+            count: number;
+            /**
+             * Format: uri
+             * @description The next page's URL.
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description The previous page's URL.
+             */
+            previous: string | null;
+            results: components["schemas"]["SessionOutput"][];
+        };
         /** @description One page of SkillOutput items. */
         PaginatedSkillOutputList: {
             /** @description Items on every page together. */
@@ -1827,6 +1877,24 @@ export interface components {
          * @enum {string}
          */
         RoleEnum: "learner" | "client" | "mentor" | "instructor";
+        /** @description One of my sessions: a sign-in and the refresh tokens rotated from it. */
+        SessionOutput: {
+            /** Format: uuid */
+            readonly id: string;
+            /** @description From the sign-in's User-Agent, e.g. "Firefox on Linux". */
+            readonly device_label: string;
+            /** @description The network the sign-in came from (IPv4 /24, IPv6 /48), e.g. "203.0.113.0/24"; empty when unknown. The full address is not kept. */
+            readonly network: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /**
+             * Format: date-time
+             * @description The sign-in or the session's last token refresh.
+             */
+            readonly last_used_at: string;
+            /** @description Whether this is the session of the token making the request. */
+            readonly current: boolean;
+        };
         ShortAttemptQuestion: {
             id: number;
             prompt: string;
@@ -2490,6 +2558,144 @@ export interface operations {
                 };
             };
             /** @description Too many requests (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    auth_sessions_list: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number (past the last page: 404) */
+                page?: number;
+                /** @description items per page (at most 100) */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedSessionOutputList"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `fields`, `malformed_request`, ...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The `Accept` header asks for a representation this operation does not offer */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (`throttled`; `Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    auth_sessions_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: `validation_error` with `fields`, `malformed_request` (unreadable body, NUL in the URL), ... */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The `Accept` header asks for a representation this operation does not offer */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (`throttled`; `Retry-After` says when to retry) */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
