@@ -67,6 +67,7 @@ run: install mongo-standin services
 	@echo "  Admin      http://127.0.0.1:$(PORT)/admin/"
 	@echo "  Readiness  http://127.0.0.1:$(PORT)/readyz"
 	@echo "  WebSocket  ws://127.0.0.1:$(PORT)/ws/health/"
+	@echo "  Mail       var/mail/*.log (one file per connection; EMAIL_URL=consolemail:// prints instead)"
 	@echo ""
 	GIGSY_PORT=$(PORT) MONGO_PORT=$(MONGO_PORT) \
 		MONGODB_URL=$${MONGODB_URL:-mongodb://127.0.0.1:$(MONGO_PORT)/gigsy} \

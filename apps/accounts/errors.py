@@ -20,3 +20,10 @@ class AccountsError(DescribedCodes):
         "Wrong email or password, or the account is deactivated (deliberately not told apart).",
         "Say the email or password is wrong; offer to try again.",
     )
+    INVALID_RESET_TOKEN = (
+        "invalid_reset_token",
+        400,
+        "The password reset link is malformed, forged, expired (PASSWORD_RESET_TIMEOUT_SECONDS), "
+        "already used, or the password changed since it was sent.",
+        "Say the link no longer works and offer to request a new one.",
+    )

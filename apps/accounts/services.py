@@ -9,10 +9,14 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone as django_timezone
+from django.utils.encoding import force_bytes, force_str
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -23,8 +27,9 @@ from apps.accounts.errors import AccountsError
 from apps.accounts.models import Role, SessionFamily, User, validate_timezone
 from apps.accounts.selectors import email_taken
 from gigsy.api.authentication import forget_cached_user
-from gigsy.errors import ConflictError, NotFoundError
+from gigsy.errors import ApplicationError, ConflictError, NotFoundError
 from gigsy.events import publish
+from gigsy.mail import send_mail_after_commit
 from gigsy.updates import model_update, reject_unknown_fields
 
 
@@ -414,3 +419,75 @@ def log_out(*, refresh: str, everywhere: bool = False) -> None:
     family_id = token.get(FAMILY_CLAIM)
     if family_id:  # signed by us: a well-formed UUID
         _end_families([uuid.UUID(str(family_id))], because=SessionFamily.Ended.LOGOUT)
+
+
+# --- password reset ------------------------------------------------------------------------
+# The token is "<user id, base64>.<Django's reset token>". Django's token is an HMAC (keyed by
+# SECRET_KEY) over the user's id, password hash, last login, email and the issue time: it
+# expires after PASSWORD_RESET_TIMEOUT and stops matching once the password changes, so it
+# works once and dies with any password change (ours, the user's or an operator's).
+password_reset_tokens = PasswordResetTokenGenerator()
+_UNKNOWN = User(pk=0, email="unknown@invalid", password="!")  # noqa: S106 (an unusable hash)
+
+
+def make_password_reset_token(user: User) -> str:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    return f"{uid}.{password_reset_tokens.make_token(user)}"
+
+
+@transaction.atomic
+def request_password_reset(*, email: str) -> None:
+    """Email a reset link to the active account with this address, if there is one. The
+    caller learns nothing either way: the same answer, and the token is computed for an
+    unknown address too so both paths do the same hashing (the mail itself is sent by a
+    Celery task after commit)."""
+    user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
+    if user is None or not user.has_usable_password():
+        make_password_reset_token(_UNKNOWN)
+        return
+    token = make_password_reset_token(user)
+    send_mail_after_commit(
+        to=user.email,
+        template="accounts/password_reset",
+        context={
+            "display_name": user.display_name,
+            "link": f"{settings.PUBLIC_APP_URL}/reset-password?token={token}",
+            "valid_minutes": max(1, settings.PASSWORD_RESET_TIMEOUT // 60),
+        },
+        # One message per token: a redelivered task sends nothing.
+        key=f"accounts.password_reset:{token}",
+    )
+
+
+def _invalid_reset_token() -> ApplicationError:
+    return ApplicationError(
+        "This password reset link is invalid or has expired; request a new one.",
+        code=AccountsError.INVALID_RESET_TOKEN,
+    )
+
+
+@transaction.atomic
+def reset_password(*, token: str, new_password: str) -> None:
+    """Set a new password with a reset token and end every session. The user's row is locked
+    before the token is checked, so two concurrent uses of one token cannot both succeed."""
+    uid, _, reset_token = token.partition(".")
+    try:
+        user_id = int(force_str(urlsafe_base64_decode(uid)))
+    except (ValueError, TypeError, UnicodeDecodeError):
+        raise _invalid_reset_token() from None
+    if not 0 < user_id < 2**63:  # a bigint; a forged id must not reach the database as one
+        raise _invalid_reset_token()
+    user = _lock_user(user_id)
+    if (
+        user is None
+        or not user.is_active
+        or not password_reset_tokens.check_token(user, reset_token)
+    ):
+        raise _invalid_reset_token()
+    try:
+        validate_password(new_password, user=user)
+    except ValidationError as exc:
+        raise ValidationError({"new_password": exc.messages}) from exc
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    revoke_sessions(user=user, because=SessionFamily.Ended.PASSWORD)

@@ -61,6 +61,32 @@ CACHES: dict[str, dict[str, Any]] = {
     }
 }
 
+# --- email (gigsy/mail) ----------------------------------------------------------------------
+# EMAIL_URL (django-environ): smtp://user:pass@host:587, smtp+tls://... (STARTTLS), smtp+ssl://,
+# consolemail:// (print), filemail:///var/mail (.eml files, a path relative to the project;
+# filemail:////abs/path for an absolute one), memorymail:// (in-memory). Unset: var/mail/.
+EMAIL_URL = env.str("EMAIL_URL", default="")
+_email: dict[str, Any] = (
+    env.email_url_config(EMAIL_URL)
+    if EMAIL_URL
+    else {"EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend"}
+)
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_FILE_PATH = str(BASE_DIR / (_email.get("EMAIL_FILE_PATH") or "var/mail"))
+EMAIL_HOST = _email.get("EMAIL_HOST") or "localhost"
+EMAIL_PORT = _email.get("EMAIL_PORT") or 25
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER") or ""
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT_SECONDS", default=10)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Gigsy <no-reply@gigsy.localhost>")
+SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+# The web app's address: links in emails point there (e.g. /reset-password?token=...).
+PUBLIC_APP_URL = env.str("PUBLIC_APP_URL", default="http://localhost:3000").rstrip("/")
+# How long a password reset link works (Django's PasswordResetTokenGenerator reads it).
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT_SECONDS", default=3600)
+
 # --- applications ----------------------------------------------------------------------------
 # Django, third-party packages and the kernel. Every other INSTALLED_APPS entry is a bounded
 # context: the kernel discovers its URLs, settings, beat entries, WebSocket routes and seed
@@ -85,6 +111,7 @@ PLATFORM_APPS = [
     "drf_spectacular_sidecar",
     "channels",
     "gigsy.events",
+    "gigsy.mail",
 ]
 INSTALLED_APPS = [
     *PLATFORM_APPS,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.accounts.api import views
+from apps.accounts.api import password_reset, views
 
 urlpatterns = [
     path("register", views.RegisterView.as_view(), name="auth-register"),
@@ -9,6 +9,16 @@ urlpatterns = [
     path("logout", views.LogoutView.as_view(), name="auth-logout"),
     path("me", views.MeView.as_view(), name="auth-me"),
     path("password", views.PasswordView.as_view(), name="auth-password"),
+    path(
+        "password/reset",
+        password_reset.PasswordResetRequestView.as_view(),
+        name="auth-password-reset",
+    ),
+    path(
+        "password/reset/confirm",
+        password_reset.PasswordResetConfirmView.as_view(),
+        name="auth-password-reset-confirm",
+    ),
     path("sessions", views.SessionListView.as_view(), name="auth-sessions"),
     path("sessions/<uuid:session_id>", views.SessionDetailView.as_view(), name="auth-session"),
 ]

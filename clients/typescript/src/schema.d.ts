@@ -60,6 +60,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/password/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Email me a link to reset my password (the same answer for any address) */
+        post: operations["auth_password_reset_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/password/reset/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set a new password with a reset link's token; every session ends */
+        post: operations["auth_password_reset_confirm_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/register": {
         parameters: {
             query?: never;
@@ -1128,7 +1162,7 @@ export interface components {
          */
         EnrollmentStatusEnum: "active" | "completed" | "withdrawn";
         /** @enum {string} */
-        ErrorCodeEnum: "already_published" | "already_revoked" | "already_submitted" | "archived" | "authentication_failed" | "bad_request" | "bank_in_use" | "conflict" | "email_taken" | "empty_course" | "empty_quiz" | "has_learner_progress" | "invitation_answered" | "issuer_not_verified" | "last_instructor" | "length_required" | "link_expired" | "malformed_request" | "method_not_allowed" | "no_active_account" | "no_attempts_left" | "not_acceptable" | "not_authenticated" | "not_draft" | "not_enrolled" | "not_found" | "not_published" | "owner_remains" | "payload_too_large" | "pdf_not_ready" | "permission_denied" | "prerequisites_missing" | "revoked" | "server_error" | "slug_taken" | "throttled" | "time_limit_exceeded" | "token_not_valid" | "too_many_instructors" | "unsupported_media_type" | "user_inactive" | "user_not_found" | "validation_error";
+        ErrorCodeEnum: "already_published" | "already_revoked" | "already_submitted" | "archived" | "authentication_failed" | "bad_request" | "bank_in_use" | "conflict" | "email_taken" | "empty_course" | "empty_quiz" | "has_learner_progress" | "invalid_reset_token" | "invitation_answered" | "issuer_not_verified" | "last_instructor" | "length_required" | "link_expired" | "malformed_request" | "method_not_allowed" | "no_active_account" | "no_attempts_left" | "not_acceptable" | "not_authenticated" | "not_draft" | "not_enrolled" | "not_found" | "not_published" | "owner_remains" | "payload_too_large" | "pdf_not_ready" | "permission_denied" | "prerequisites_missing" | "revoked" | "server_error" | "slug_taken" | "throttled" | "time_limit_exceeded" | "token_not_valid" | "too_many_instructors" | "unsupported_media_type" | "user_inactive" | "user_not_found" | "validation_error";
         ErrorDetail: {
             code: components["schemas"]["ErrorCodeEnum"];
             message: string;
@@ -1612,6 +1646,27 @@ export interface components {
         PasswordChangeInputRequest: {
             current_password: string;
             new_password: string;
+        };
+        /**
+         * @description An input serializer that refuses unknown keys: they are a client bug (a typo, or a
+         *     read-only field), so say so instead of silently ignoring them.
+         */
+        PasswordResetConfirmInputRequest: {
+            /** @description The `token` query parameter of the emailed link. */
+            token: string;
+            new_password: string;
+        };
+        /**
+         * @description An input serializer that refuses unknown keys: they are a client bug (a typo, or a
+         *     read-only field), so say so instead of silently ignoring them.
+         */
+        PasswordResetRequestInputRequest: {
+            /** Format: email */
+            email: string;
+        };
+        PasswordResetRequestOutput: {
+            /** @description The same text whether or not an account has the address. */
+            readonly detail: string;
         };
         /**
          * @description An input serializer that refuses unknown keys: they are a client bug (a typo, or a
@@ -2424,6 +2479,163 @@ export interface operations {
             };
             /** @description Not signed in, or the token is invalid, expired or revoked */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The `Accept` header asks for a representation this operation does not offer */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A chunked body: send it with a `Content-Length` header (`length_required`) */
+            411: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Body sent with a content type this operation does not read (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    auth_password_reset_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordResetRequestInputRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasswordResetRequestOutput"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `fields`, `malformed_request`, ...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The `Accept` header asks for a representation this operation does not offer */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A chunked body: send it with a `Content-Length` header (`length_required`) */
+            411: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Body sent with a content type this operation does not read (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    auth_password_reset_confirm_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordResetConfirmInputRequest"];
+            };
+        };
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (`validation_error` with `fields`, `malformed_request`, ...) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
