@@ -27,3 +27,18 @@ class AccountsError(DescribedCodes):
         "already used, or the password changed since it was sent.",
         "Say the link no longer works and offer to request a new one.",
     )
+    INVALID_VERIFICATION_TOKEN = (
+        "invalid_verification_token",
+        400,
+        "The email verification link is malformed, forged, expired "
+        "(EMAIL_VERIFICATION_TIMEOUT_SECONDS), already used, or the address it was sent to is "
+        "no longer the one waiting to be verified.",
+        "Say the link no longer works; a signed-in user can ask for a new one "
+        "(POST /api/v1/auth/email/verify/resend, or the email change again).",
+    )
+    EMAIL_ALREADY_VERIFIED = (
+        "email_already_verified",
+        409,
+        "The account's email address is verified already: no link is sent.",
+        "Refresh the user (`email_verified` in /auth/me) and drop the prompt to verify.",
+    )

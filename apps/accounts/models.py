@@ -93,6 +93,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     # The reason of the last verification or withdrawal (the admin log keeps every one).
     instructor_verification_reason = models.CharField(max_length=300, blank=True, default="")
+    # Email verification (docs/decisions/0021): when the owner proved `email` is theirs by
+    # opening an emailed link; None until then. `pending_email` is an address the user asked to
+    # change to: it replaces `email` only when its own link is opened.
+    email_verified_at = models.DateTimeField(null=True, blank=True)
+    pending_email = models.EmailField(max_length=254, blank=True, default="")
 
     objects: ClassVar[UserManager] = UserManager()
 

@@ -48,9 +48,20 @@ class UserSummary:
     roles: frozenset[str]
     is_active: bool
     is_operator: bool
+    # Whether the owner proved the address is theirs (docs/decisions/0021).
+    email_verified: bool = False
 
 
-_SUMMARY_FIELDS = ("id", "display_name", "email", "timezone", "role", "is_active", "is_staff")
+_SUMMARY_FIELDS = (
+    "id",
+    "display_name",
+    "email",
+    "timezone",
+    "role",
+    "is_active",
+    "is_staff",
+    "email_verified_at",
+)
 
 
 def _summary(row: dict[str, Any]) -> UserSummary:
@@ -62,6 +73,7 @@ def _summary(row: dict[str, Any]) -> UserSummary:
         roles=frozenset({row["role"]}),
         is_active=row["is_active"],
         is_operator=row["is_staff"],
+        email_verified=row["email_verified_at"] is not None,
     )
 
 
@@ -139,6 +151,15 @@ def has_role(principal: Principal, role: str) -> bool:
 def roles_of(principal: Principal) -> frozenset[str]:
     role = getattr(principal, "role", None)
     return frozenset({role}) if role else frozenset()
+
+
+def is_email_verified(principal: Principal) -> bool:
+    """Whether the signed-in user has verified their email address (answered from the request
+    user, no query). Unverified accounts may browse and learn but not post a gig, apply, fund
+    or be paid; anonymous callers are not verified."""
+    if not getattr(principal, "is_authenticated", False):
+        return False
+    return getattr(principal, "email_verified_at", None) is not None
 
 
 def display_name_of(principal: Principal) -> str:

@@ -12,9 +12,11 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone as django_timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from rest_framework_simplejwt.exceptions import TokenError
@@ -86,6 +88,7 @@ def register_user(
         producer="accounts",
         actor_id=str(user.pk),
     )
+    _send_verification_link(user, kind=_EMAIL)
     return user
 
 
@@ -491,3 +494,132 @@ def reset_password(*, token: str, new_password: str) -> None:
     user.set_password(new_password)
     user.save(update_fields=["password"])
     revoke_sessions(user=user, because=SessionFamily.Ended.PASSWORD)
+
+
+# --- email verification --------------------------------------------------------------------
+# A link's token is Django's TimestampSigner over {"u": user id, "k": kind, "h": state}: the
+# signature makes it unforgeable, its timestamp expires it (EMAIL_VERIFICATION_TIMEOUT_SECONDS),
+# and `state` (an HMAC over what the link verifies: the address and the account's verification
+# state) makes it single-use: once it is used, the state changes and no earlier link matches.
+# Kind "email" verifies the account's address; "pending" confirms a change to `pending_email`.
+_VERIFICATION_SALT = "apps.accounts.email_verification"
+_EMAIL, _PENDING = "email", "pending"
+
+
+def _verification_state(user: User, kind: str) -> str:
+    if kind == _EMAIL:
+        value = f"{user.pk}|{kind}|{user.email}|{user.email_verified_at}"
+    else:
+        value = f"{user.pk}|{kind}|{user.email}|{user.pending_email}"
+    return salted_hmac(_VERIFICATION_SALT, value, algorithm="sha256").hexdigest()[:32]
+
+
+def make_email_verification_token(user: User, kind: str = _EMAIL) -> str:
+    payload = {"u": user.pk, "k": kind, "h": _verification_state(user, kind)}
+    return signing.TimestampSigner(salt=_VERIFICATION_SALT).sign_object(payload)
+
+
+def _send_verification_link(user: User, *, kind: str) -> None:
+    token = make_email_verification_token(user, kind)
+    send_mail_after_commit(
+        to=user.pending_email if kind == _PENDING else user.email,
+        template="accounts/email_verification",
+        context={
+            "display_name": user.display_name,
+            "link": f"{settings.PUBLIC_APP_URL}/verify-email?token={token}",
+            "valid_days": max(1, settings.EMAIL_VERIFICATION_TIMEOUT_SECONDS // 86400),
+            "change": kind == _PENDING,
+        },
+        # One message per token: a redelivered task sends nothing. Tokens signed within the
+        # same second are equal, so a double click sends one mail.
+        key=f"accounts.email_verification:{token}",
+    )
+
+
+def send_email_verification(*, user: User) -> None:
+    """Email the account a link that verifies its address (after sign-up, or on request)."""
+    if user.email_verified_at is not None:
+        raise ConflictError(
+            "Your email address is verified already.", code=AccountsError.EMAIL_ALREADY_VERIFIED
+        )
+    _send_verification_link(user, kind=_EMAIL)
+
+
+def _invalid_verification_token() -> ApplicationError:
+    return ApplicationError(
+        "This verification link is invalid or has expired; ask for a new one.",
+        code=AccountsError.INVALID_VERIFICATION_TOKEN,
+    )
+
+
+@transaction.atomic
+def verify_email(*, token: str) -> None:
+    """Mark the address a link was sent to as verified: the account's own, or the pending new
+    one, which then replaces it. The row is locked before the state is compared, so a link
+    works once even when opened twice at the same time."""
+    try:
+        payload = signing.TimestampSigner(salt=_VERIFICATION_SALT).unsign_object(
+            token, max_age=settings.EMAIL_VERIFICATION_TIMEOUT_SECONDS
+        )
+        user_id, kind, state = payload["u"], payload["k"], payload["h"]
+    except (signing.BadSignature, TypeError, KeyError, ValueError):
+        raise _invalid_verification_token() from None
+    if not isinstance(user_id, int) or kind not in (_EMAIL, _PENDING):
+        raise _invalid_verification_token()
+    user = _lock_user(user_id)
+    if (
+        user is None
+        or not user.is_active
+        or (kind == _PENDING and not user.pending_email)
+        or (kind == _EMAIL and user.email_verified_at is not None)
+        or not constant_time_compare(state, _verification_state(user, kind))
+    ):
+        raise _invalid_verification_token()
+    if kind == _EMAIL:
+        user.email_verified_at = django_timezone.now()
+        user.save(update_fields=["email_verified_at"])
+    else:
+        new_email = user.pending_email
+        if User.objects.filter(email=new_email).exclude(pk=user.pk).exists():
+            raise ConflictError(
+                EMAIL_TAKEN, code=AccountsError.EMAIL_TAKEN, fields={"email": [EMAIL_TAKEN]}
+            )
+        user.email, user.pending_email = new_email, ""
+        user.email_verified_at = django_timezone.now()
+        try:
+            with transaction.atomic():
+                user.save(update_fields=["email", "pending_email", "email_verified_at"])
+        except IntegrityError as exc:
+            raise ConflictError(
+                EMAIL_TAKEN, code=AccountsError.EMAIL_TAKEN, fields={"email": [EMAIL_TAKEN]}
+            ) from exc
+        _publish_updated(user=user, actor_id=user.pk)
+    transaction.on_commit(lambda: forget_cached_user(user.pk))
+
+
+@transaction.atomic
+def request_email_change(*, user: User, new_email: str, password: str) -> None:
+    """Ask to change the account's address: a link to the new address confirms it (only then
+    does it replace the old one), and the old address is told. The password is re-entered."""
+    if not user.check_password(password):
+        raise ValidationError({"password": ["This is not your current password."]})
+    new_email = new_email.strip().lower()
+    if new_email == user.email:
+        raise ValidationError({"new_email": ["This is your current address already."]})
+    if email_taken(email=new_email):
+        raise ConflictError(
+            EMAIL_TAKEN, code=AccountsError.EMAIL_TAKEN, fields={"new_email": [EMAIL_TAKEN]}
+        )
+    locked = _lock_user(user.pk)
+    if locked is None:
+        raise NotFoundError("No such user.")
+    locked.pending_email = new_email
+    locked.save(update_fields=["pending_email"])
+    _send_verification_link(locked, kind=_PENDING)
+    send_mail_after_commit(
+        to=locked.email,
+        template="accounts/email_change_notice",
+        context={"display_name": locked.display_name, "new_email": new_email},
+        key=f"accounts.email_change_notice:{locked.pk}:{new_email}:{uuid.uuid4()}",
+    )
+    transaction.on_commit(lambda: forget_cached_user(locked.pk))

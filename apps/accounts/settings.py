@@ -14,5 +14,13 @@ REST_FRAMEWORK = {
         "login_ip": env.str("THROTTLE_LOGIN_IP", default="30/min"),
         "login_account": env.str("THROTTLE_LOGIN_ACCOUNT", default="10/min"),
         "register": env.str("THROTTLE_REGISTER", default="20/hour"),
+        # Verification links resent (and email changes asked for), per account.
+        "email_verification": env.str("THROTTLE_EMAIL_VERIFICATION", default="5/hour"),
     },
 }
+
+# How long an emailed verification link works (sign-up, resend, email change): 3 days.
+EMAIL_VERIFICATION_TIMEOUT_SECONDS = env.int("EMAIL_VERIFICATION_TIMEOUT_SECONDS", default=259200)
+
+# `role` (sign-up) and `roles` (held) share one choice set: one OpenAPI component for both.
+SPECTACULAR_SETTINGS = {"ENUM_NAME_OVERRIDES": {"RoleEnum": "apps.accounts.models.Role"}}

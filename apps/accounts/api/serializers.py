@@ -33,11 +33,23 @@ class UserOutput(serializers.Serializer):
     # A plain Serializer: ModelSerializer re-inspects the model on every request (~80 us).
     id = serializers.IntegerField(read_only=True)
     email = serializers.EmailField(read_only=True)
+    email_verified = serializers.SerializerMethodField(
+        help_text="Whether the owner opened the link emailed to `email`. Unverified accounts "
+        "can browse and learn but not post a gig, apply, fund or be paid."
+    )
+    pending_email = serializers.CharField(
+        read_only=True,
+        help_text="An address asked for (POST /auth/email/change) and not yet confirmed from "
+        "its link; empty if none.",
+    )
     display_name = serializers.CharField(read_only=True)
     role = serializers.ChoiceField(choices=Role.choices, read_only=True)
     timezone = serializers.CharField(read_only=True)
     is_staff = serializers.BooleanField(read_only=True)
     date_joined = serializers.DateTimeField(read_only=True)
+
+    def get_email_verified(self, user: User) -> bool:
+        return user.email_verified_at is not None
 
 
 class LoginInput(serializers.Serializer):

@@ -69,3 +69,16 @@ def spend_login_attempt(request: HttpRequest, email: object) -> float | None:
         if not throttle.allow_request(request, None)
     ]
     return max(waits) if waits else None
+
+
+class EmailVerificationThrottle(CounterRateThrottle):
+    """Verification mail a signed-in user asks for (resend, email change), per account: each
+    request sends an email, so it is the mailbox's owner, not a guesser, that needs the limit."""
+
+    scope = "email_verification"
+
+    def get_cache_key(self, request: Any, view: Any) -> str | None:
+        user_id = getattr(request.user, "pk", None)
+        if user_id is None:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": user_id}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.accounts.api import password_reset, views
+from apps.accounts.api import email_verification, password_reset, views
 
 urlpatterns = [
     path("register", views.RegisterView.as_view(), name="auth-register"),
@@ -19,6 +19,13 @@ urlpatterns = [
         password_reset.PasswordResetConfirmView.as_view(),
         name="auth-password-reset-confirm",
     ),
+    path("email/verify", email_verification.EmailVerifyView.as_view(), name="auth-email-verify"),
+    path(
+        "email/verify/resend",
+        email_verification.EmailVerifyResendView.as_view(),
+        name="auth-email-verify-resend",
+    ),
+    path("email/change", email_verification.EmailChangeView.as_view(), name="auth-email-change"),
     path("sessions", views.SessionListView.as_view(), name="auth-sessions"),
     path("sessions/<uuid:session_id>", views.SessionDetailView.as_view(), name="auth-session"),
 ]

@@ -88,6 +88,46 @@ async function failedLogIn(api: GigsyClient, email: string): Promise<ErrorCode |
   return code;
 }
 
+/**
+ * Where the journey reads its mail: the `token` query parameter of the latest link sent to an
+ * address (in development, var/mail/ or the dev inbox; in a test, the outbox).
+ */
+export type Inbox = (email: string, path: "/verify-email" | "/reset-password") => Promise<string>;
+
+/** The sign-up's emailed link verifies the address; until then gigs are closed to the account. */
+async function verifyEmail(session: Session, inbox: Inbox, email: string): Promise<void> {
+  const before = ok(await session.api.GET("/api/v1/auth/me"));
+  if (before.email_verified) {
+    return;
+  }
+  const token = await inbox(email, "/verify-email");
+  const { error, response } = await session.api.POST("/api/v1/auth/email/verify", { body: { token } });
+  if (error !== undefined) {
+    // An expired or used link: ask for a new one (throttled per account).
+    const code: ErrorCode = error.error.code;
+    console.log(`verification refused (${response.status}, ${code}); sending a new link`);
+    const resent = ok(await session.api.POST("/api/v1/auth/email/verify/resend"));
+    console.log(resent.detail);
+    ok(await session.api.POST("/api/v1/auth/email/verify", { body: { token: await inbox(email, "/verify-email") } }));
+  }
+  const after = ok(await session.api.GET("/api/v1/auth/me"));
+  console.log(`${after.email} verified: ${after.email_verified}`);
+}
+
+/** A forgotten password: the same 202 whatever the address, then the emailed token sets a new one. */
+async function resetPassword(api: GigsyClient, inbox: Inbox, email: string, newPassword: string): Promise<void> {
+  const accepted = ok(await api.POST("/api/v1/auth/password/reset", { body: { email } }));
+  console.log(accepted.detail);
+  const token = await inbox(email, "/reset-password");
+  const { error } = await api.POST("/api/v1/auth/password/reset/confirm", {
+    body: { token, new_password: newPassword },
+  });
+  if (error !== undefined) {
+    const code: ErrorCode = error.error.code;
+    console.log(`reset refused: ${code} ${error.error.message}`);
+  }
+}
+
 // --- catalog -------------------------------------------------------------------------------------
 /** The catalog's filter: skills of published courses, with how many courses teach each. */
 async function skillsForFilter(api: GigsyClient): Promise<Schemas["SkillOutput"][]> {
@@ -294,7 +334,7 @@ async function verify(baseUrl: string, code: string): Promise<Verification | nul
 }
 
 // --- the journey ---------------------------------------------------------------------------------
-export async function journey(baseUrl: string): Promise<void> {
+export async function journey(baseUrl: string, inbox?: Inbox): Promise<void> {
   const email = `ada+${Date.now()}@example.com`;
   const password = "correct horse battery staple";
   const anonymous = createGigsyClient({ baseUrl });
@@ -302,8 +342,15 @@ export async function journey(baseUrl: string): Promise<void> {
   await register(anonymous, email, password);
   const failure = await failedLogIn(anonymous, email);
   console.log(`a wrong password answers ${failure ?? "nothing"}`);
-  const session = await logIn(anonymous, baseUrl, email, password);
+  let session = await logIn(anonymous, baseUrl, email, password);
   await refresh(session);
+  if (inbox !== undefined) {
+    await verifyEmail(session, inbox, email);
+    // Forgot the password: a reset ends every session, so sign in again with the new one.
+    const newPassword = `${password} again`;
+    await resetPassword(anonymous, inbox, email, newPassword);
+    session = await logIn(anonymous, baseUrl, email, newPassword);
+  }
 
   const skills = await skillsForFilter(session.api);
   const courses = await browseCatalog(session.api, skills[0]?.slug ?? "react");
