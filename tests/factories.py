@@ -15,9 +15,16 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     email = factory.Sequence(lambda n: f"user{n}@example.com")
     display_name = factory.Faker("name")
-    role = "learner"
+    roles = factory.LazyFunction(lambda: ["learner"])
     timezone = "UTC"
     password = factory.PostGenerationMethodCall("set_password", DEFAULT_PASSWORD)
+
+    @classmethod
+    def _adjust_kwargs(cls, **kwargs: object) -> dict[str, object]:
+        # `role="instructor"`: shorthand for an account holding that one role.
+        if "role" in kwargs:
+            kwargs["roles"] = [kwargs.pop("role")]
+        return kwargs
 
     @factory.post_generation
     def persist_password(obj, create: bool, extracted: object, **kwargs: object) -> None:  # noqa: N805

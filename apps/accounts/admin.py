@@ -35,13 +35,39 @@ class LowercaseEmailMixin:
         return self.cleaned_data["email"].strip().lower()
 
 
-class UserCreationForm(LowercaseEmailMixin, AdminUserCreationForm):
+class RolesMixin:
+    """Roles as boxes to tick (a set, stored sorted); an account keeps at least one."""
+
+    cleaned_data: dict[str, Any]
+
+    def clean_roles(self) -> list[str]:
+        roles = sorted(set(self.cleaned_data.get("roles") or ()))
+        if not roles:
+            raise forms.ValidationError("An account holds at least one role.")
+        return roles
+
+
+def _roles_field(**kwargs: Any) -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(
+        choices=Role.choices, widget=forms.CheckboxSelectMultiple, **kwargs
+    )
+
+
+class UserCreationForm(LowercaseEmailMixin, RolesMixin, AdminUserCreationForm):
+    roles = _roles_field(initial=[Role.LEARNER.value])
+
     class Meta:
         model = User
-        fields = ("email", "display_name", "role")
+        fields = ("email", "display_name", "roles")
 
 
-class UserEditForm(LowercaseEmailMixin, UserChangeForm):
+class UserEditForm(LowercaseEmailMixin, RolesMixin, UserChangeForm):
+    roles = _roles_field()
+    requested_roles = _roles_field(
+        required=False,
+        help_text="Asked for by the user, not held: approve or refuse them with the actions.",
+    )
+
     class Meta:
         model = User
         fields = "__all__"
@@ -67,7 +93,26 @@ class VerifiedInstructorFilter(admin.SimpleListFilter):
         if self.value() == "yes":
             return queryset.filter(instructor_verified_at__isnull=False)
         if self.value() == "no":
-            return queryset.filter(role=Role.INSTRUCTOR, instructor_verified_at__isnull=True)
+            return queryset.filter(
+                roles__contains=[Role.INSTRUCTOR], instructor_verified_at__isnull=True
+            )
+        return queryset
+
+
+class RoleFilter(admin.SimpleListFilter):
+    title = "role"
+    parameter_name = "role"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(value, str(label)) for value, label in Role.choices] + [
+            ("requested", "Waiting for approval")
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> QuerySet[User]:
+        if self.value() == "requested":
+            return queryset.exclude(requested_roles=[])
+        if self.value() in Role.values:
+            return queryset.filter(roles__contains=[self.value()])
         return queryset
 
 
@@ -122,13 +167,13 @@ class UserAdmin(DjangoUserAdmin):
     list_display = (
         "email",
         "display_name",
-        "role",
+        "roles_held",
         "verified_instructor",
         "is_staff",
         "is_active",
         "date_joined",
     )
-    list_filter = ("role", VerifiedInstructorFilter, "is_staff", "is_superuser", "is_active")
+    list_filter = (RoleFilter, VerifiedInstructorFilter, "is_staff", "is_superuser", "is_active")
     search_fields = ("email", "display_name")
     # Verification is changed only by the actions below (with a reason), never typed in.
     readonly_fields = (
@@ -138,10 +183,16 @@ class UserAdmin(DjangoUserAdmin):
         "instructor_verified_by",
         "instructor_verification_reason",
     )
-    actions = ["verify_instructors", "unverify_instructors", "end_all_sessions"]
+    actions = [
+        "approve_requested_roles",
+        "refuse_requested_roles",
+        "verify_instructors",
+        "unverify_instructors",
+        "end_all_sessions",
+    ]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Profile", {"fields": ("display_name", "role", "timezone")}),
+        ("Profile", {"fields": ("display_name", "roles", "requested_roles", "timezone")}),
         (
             "Instructor verification",
             {
@@ -163,7 +214,7 @@ class UserAdmin(DjangoUserAdmin):
             None,
             {
                 "classes": ("wide",),
-                "fields": ("email", "display_name", "role", "password1", "password2"),
+                "fields": ("email", "display_name", "roles", "password1", "password2"),
             },
         ),
     )
@@ -220,6 +271,67 @@ class UserAdmin(DjangoUserAdmin):
         super().delete_queryset(request, queryset)
         services.users_removed_by_operator(user_ids=user_ids)
 
+    @admin.display(description="roles")
+    def roles_held(self, user: User) -> str:
+        held = ", ".join(user.roles)
+        return (
+            f"{held} (asked: {', '.join(user.requested_roles)})" if user.requested_roles else held
+        )
+
+    @admin.action(
+        description="Approve the roles the selected users asked for", permissions=["change"]
+    )
+    def approve_requested_roles(
+        self, request: HttpRequest, queryset: QuerySet[User]
+    ) -> TemplateResponse | None:
+        return self._decide_roles(request, queryset, approve=True)
+
+    @admin.action(
+        description="Refuse the roles the selected users asked for", permissions=["change"]
+    )
+    def refuse_requested_roles(
+        self, request: HttpRequest, queryset: QuerySet[User]
+    ) -> TemplateResponse | None:
+        return self._decide_roles(request, queryset, approve=False)
+
+    def _decide_roles(
+        self, request: HttpRequest, queryset: QuerySet[User], *, approve: bool
+    ) -> TemplateResponse | None:
+        """A page asking why (kept in the user's history), then the decision."""
+        form = VerificationReasonForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            reason = form.cleaned_data["reason"]
+            done: list[str] = []
+            for user in queryset.order_by("pk"):
+                decided = services.decide_requested_roles(
+                    user_id=user.pk, approve=approve, operator_id=request.user.pk
+                )
+                if decided:
+                    verb = "Approved" if approve else "Refused"
+                    self.log_change(request, user, f"{verb} role(s) {', '.join(decided)}: {reason}")
+                    done.append(f"{user.email} ({', '.join(decided)})")
+            if done:
+                verb = "Approved" if approve else "Refused"
+                self.message_user(request, f"{verb}: {'; '.join(done)}.", messages.SUCCESS)
+            else:
+                self.message_user(request, "None of them asked for a role.", messages.INFO)
+            return None
+        selected = list(queryset.order_by("pk"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Approve requested roles" if approve else "Refuse requested roles",
+            "approve": approve,
+            "action": "approve_requested_roles" if approve else "refuse_requested_roles",
+            "opts": self.model._meta,
+            "form": form,
+            "users": selected,
+            "objects": selected,
+            "submit_label": "Approve" if approve else "Refuse",
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "media": self.media,
+        }
+        return TemplateResponse(request, "admin/accounts/user/role_requests.html", context)
+
     @admin.display(boolean=True, description="verified instructor")
     def verified_instructor(self, user: User) -> bool:
         return user.is_verified_instructor
@@ -274,7 +386,7 @@ class UserAdmin(DjangoUserAdmin):
                 # Conditional update: two operators verifying at once record the first one.
                 changed = User.objects.filter(
                     pk=user.pk,
-                    role=Role.INSTRUCTOR,
+                    roles__contains=[Role.INSTRUCTOR],
                     is_active=True,
                     instructor_verified_at__isnull=True,
                 ).update(

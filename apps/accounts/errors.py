@@ -20,6 +20,18 @@ class AccountsError(DescribedCodes):
         "Wrong email or password, or the account is deactivated (deliberately not told apart).",
         "Say the email or password is wrong; offer to try again.",
     )
+    LAST_ROLE = (
+        "last_role",
+        409,
+        "The role to remove is the account's only role: an account keeps at least one.",
+        "Say another role must be added first.",
+    )
+    ROLE_NOT_HELD = (
+        "role_not_held",
+        404,
+        "The account does not hold this role (nor has asked for it).",
+        "Refresh the list of roles (`GET /api/v1/auth/me`).",
+    )
     INVALID_RESET_TOKEN = (
         "invalid_reset_token",
         400,

@@ -1,4 +1,4 @@
-"""Identity: one user model, logged in by email, with a role. Staff users are operators."""
+"""Identity: one user model, logged in by email, with a set of roles. Staff are operators."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Group, Permission
 from django.contrib.auth.models import PermissionsMixin as DjangoPermissionsMixin
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone as django_timezone
@@ -29,6 +30,7 @@ class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("roles", [Role.LEARNER.value])
         user = self.model(email=self.normalize_email(email).lower(), **extra)
         user.set_password(password)
         user.save(using=self._db)
@@ -74,7 +76,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Stored lower-cased (UserManager, services), so uniqueness is case-insensitive.
     email = models.EmailField(max_length=254, unique=True)
     display_name = models.CharField(max_length=80)
-    role = models.CharField(max_length=16, choices=Role.choices, default=Role.LEARNER)
+    # The roles held (docs/decisions/0020): a set, stored sorted and without repeats by the
+    # services; never empty for a person (operators are staff, not a role).
+    roles = ArrayField(
+        models.CharField(max_length=16, choices=Role.choices), default=list, blank=True
+    )
+    # Instructor and mentor asked for by the user and not yet approved by an operator: not held.
+    requested_roles = ArrayField(
+        models.CharField(max_length=16, choices=Role.choices), default=list, blank=True
+    )
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(
@@ -120,7 +130,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         return (
             self.instructor_verified_at is not None
             and self.is_active
-            and self.role == Role.INSTRUCTOR
+            and Role.INSTRUCTOR in self.roles
         )
 
     def token_revoked(self, *, issued_at: float) -> bool:

@@ -57,7 +57,7 @@ _SUMMARY_FIELDS = (
     "display_name",
     "email",
     "timezone",
-    "role",
+    "roles",
     "is_active",
     "is_staff",
     "email_verified_at",
@@ -70,7 +70,7 @@ def _summary(row: dict[str, Any]) -> UserSummary:
         display_name=row["display_name"],
         email=row["email"],
         timezone=row["timezone"],
-        roles=frozenset({row["role"]}),
+        roles=frozenset(row["roles"]),
         is_active=row["is_active"],
         is_operator=row["is_staff"],
         email_verified=row["email_verified_at"] is not None,
@@ -120,7 +120,10 @@ def is_verified_instructor(user_id: int) -> bool:
     reason) and it is still an active instructor: the platform signs credentials only for
     courses such a person created (docs/decisions/0011). One query; False for unknown ids."""
     return User.objects.filter(
-        pk=user_id, is_active=True, role=Role.INSTRUCTOR, instructor_verified_at__isnull=False
+        pk=user_id,
+        is_active=True,
+        roles__contains=[Role.INSTRUCTOR],
+        instructor_verified_at__isnull=False,
     ).exists()
 
 
@@ -149,8 +152,11 @@ def has_role(principal: Principal, role: str) -> bool:
 
 
 def roles_of(principal: Principal) -> frozenset[str]:
-    role = getattr(principal, "role", None)
-    return frozenset({role}) if role else frozenset()
+    """The roles the signed-in user holds (a set: docs/decisions/0020); none when anonymous.
+    Roles asked for and not yet approved are not held."""
+    if not getattr(principal, "is_authenticated", False):
+        return frozenset()
+    return frozenset(getattr(principal, "roles", None) or ())
 
 
 def is_email_verified(principal: Principal) -> bool:

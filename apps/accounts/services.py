@@ -48,7 +48,7 @@ SELF_EDITABLE_FIELDS = ("display_name", "timezone")
 # A change to any of these publishes `user.updated`: what other contexts show or decide on.
 # The email is not carried (no addresses on the bus); read models that show it (lms's learner
 # copy) re-read the user through accounts.public when the event arrives.
-DISPLAY_FIELDS = ("display_name", "timezone", "role", "is_active", "email")
+DISPLAY_FIELDS = ("display_name", "timezone", "roles", "is_active", "email")
 
 
 @transaction.atomic
@@ -59,7 +59,7 @@ def register_user(
     if role not in Role.values:
         raise ValidationError({"role": [f"Must be one of {', '.join(Role.values)}."]})
     _check_timezone(timezone)
-    user = User(email=email, display_name=display_name.strip(), role=role, timezone=timezone)
+    user = User(email=email, display_name=display_name.strip(), roles=[role], timezone=timezone)
     try:
         validate_password(password, user=user)
     except ValidationError as exc:
@@ -81,7 +81,7 @@ def register_user(
         "user.registered",
         {
             "user_id": str(user.pk),
-            "role": user.role,
+            "role": role,
             "display_name": user.display_name,
             "timezone": user.timezone,
         },
@@ -125,12 +125,81 @@ def _publish_updated(*, user: User, actor_id: int | None) -> None:
             "user_id": str(user.pk),
             "display_name": user.display_name,
             "timezone": user.timezone,
-            "roles": [user.role],
+            "roles": sorted(user.roles),
             "is_active": user.is_active,
         },
         producer="accounts",
         actor_id=str(actor_id) if actor_id is not None else None,
     )
+
+
+# Roles anyone may take at once; the others need an operator's approval (docs/decisions/0020).
+SELF_SERVICE_ROLES = frozenset({Role.LEARNER.value, Role.CLIENT.value})
+
+
+def _roles_changed(*, user: User, actor_id: int | None) -> None:
+    _publish_updated(user=user, actor_id=actor_id)
+    transaction.on_commit(lambda: forget_cached_user(user.pk))
+
+
+@transaction.atomic
+def add_role(*, user: User, role: str) -> User:
+    """The user takes a role: learner and client at once; instructor and mentor become a
+    request an operator approves (`approve_requested_roles`), not held until then. Asking
+    again for a held or requested role changes nothing."""
+    if role not in Role.values:
+        raise ValidationError({"role": [f"Must be one of {', '.join(Role.values)}."]})
+    locked = _lock_user(user.pk)
+    assert locked is not None
+    if role in locked.roles or role in locked.requested_roles:
+        return locked
+    if role in SELF_SERVICE_ROLES:
+        locked.roles = sorted({*locked.roles, role})
+        locked.save(update_fields=["roles"])
+        _roles_changed(user=locked, actor_id=locked.pk)
+    else:
+        locked.requested_roles = sorted({*locked.requested_roles, role})
+        locked.save(update_fields=["requested_roles"])
+    return locked
+
+
+@transaction.atomic
+def remove_role(*, user: User, role: str) -> User:
+    """The user gives up a role (or withdraws a request for one); never their last role."""
+    locked = _lock_user(user.pk)
+    assert locked is not None
+    if role in locked.requested_roles:
+        locked.requested_roles = [r for r in locked.requested_roles if r != role]
+        locked.save(update_fields=["requested_roles"])
+        return locked
+    if role not in locked.roles:
+        raise NotFoundError("You do not hold this role.", code=AccountsError.ROLE_NOT_HELD)
+    if len(locked.roles) == 1:
+        raise ConflictError(
+            "An account keeps at least one role: add another before removing this one.",
+            code=AccountsError.LAST_ROLE,
+        )
+    locked.roles = [r for r in locked.roles if r != role]
+    locked.save(update_fields=["roles"])
+    _roles_changed(user=locked, actor_id=locked.pk)
+    return locked
+
+
+@transaction.atomic
+def decide_requested_roles(*, user_id: int, approve: bool, operator_id: int | None) -> list[str]:
+    """An operator approves (the roles become held) or refuses (the request is dropped) what the
+    user asked for. Returns the roles decided on (none when nothing was requested)."""
+    locked = _lock_user(user_id)
+    if locked is None or not locked.requested_roles:
+        return []
+    decided = list(locked.requested_roles)
+    if approve:
+        locked.roles = sorted({*locked.roles, *decided})
+    locked.requested_roles = []
+    locked.save(update_fields=["roles", "requested_roles"])
+    if approve:
+        _roles_changed(user=locked, actor_id=operator_id)
+    return decided
 
 
 def users_removed_by_operator(*, user_ids: list[int]) -> None:
@@ -155,6 +224,7 @@ def users_removed_by_operator(*, user_ids: list[int]) -> None:
 # (tests/accounts/test_session_race.py, docs/decisions/0004).
 
 FAMILY_CLAIM = "fam"
+ROLES_CLAIM = "roles"
 
 
 class _SubSecondIssueTime:
@@ -202,6 +272,9 @@ def _mint(*, user: User, family: SessionFamily) -> SessionRefreshToken:
     token = SessionRefreshToken()
     token[jwt_settings.USER_ID_CLAIM] = str(user.pk)
     token[FAMILY_CLAIM] = str(family.pk)
+    # The roles held when minted (informative for clients: permission checks ask the account,
+    # so a change counts from the next request; the next token carries it).
+    token[ROLES_CLAIM] = sorted(user.roles)
     OutstandingToken.objects.create(
         user=user,
         jti=token[jwt_settings.JTI_CLAIM],

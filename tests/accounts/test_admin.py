@@ -19,7 +19,7 @@ def test_operator_lists_and_filters_users_by_role(client, operator):
     UserFactory(email="teach@example.com", role="instructor")
     client.force_login(operator)
 
-    response = client.get("/admin/accounts/user/?role__exact=instructor")
+    response = client.get("/admin/accounts/user/?role=instructor")
 
     assert response.status_code == 200
     rows = response.context["cl"].result_list
@@ -30,12 +30,12 @@ def test_operator_lists_and_filters_users_by_role(client, operator):
 def test_operator_changes_a_role_and_the_user_sees_it_at_once(
     client, auth_api, user, operator, django_capture_on_commit_callbacks
 ):
-    assert auth_api.get("/api/v1/auth/me").json()["role"] == "learner"  # cached now
+    assert auth_api.get("/api/v1/auth/me").json()["roles"] == ["learner"]  # cached now
     client.force_login(operator)
     form = {
         "email": user.email,
         "display_name": user.display_name,
-        "role": "mentor",
+        "roles": ["learner", "mentor"],
         "timezone": "UTC",
         "is_active": "on",
         "date_joined_0": "2026-01-01",
@@ -46,8 +46,8 @@ def test_operator_changes_a_role_and_the_user_sees_it_at_once(
 
     assert response.status_code == 302, response.content[:2000]
     user.refresh_from_db()
-    assert user.role == "mentor"
-    assert auth_api.get("/api/v1/auth/me").json()["role"] == "mentor"
+    assert user.roles == ["learner", "mentor"]
+    assert auth_api.get("/api/v1/auth/me").json()["roles"] == ["learner", "mentor"]
 
 
 def test_operator_creates_a_user(client, operator):
@@ -57,7 +57,7 @@ def test_operator_creates_a_user(client, operator):
         {
             "email": "New@Example.com",
             "display_name": "New",
-            "role": "client",
+            "roles": ["client"],
             "password1": "a fine passphrase 77",
             "password2": "a fine passphrase 77",
             "usable_password": "true",

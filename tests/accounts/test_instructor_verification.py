@@ -155,7 +155,7 @@ def test_a_verified_instructor_who_leaves_the_role_or_is_deactivated_is_not_veri
 
     User.objects.filter(pk=ines.pk).update(is_active=False)
     assert accounts.is_verified_instructor(ines.pk) is False
-    User.objects.filter(pk=ines.pk).update(is_active=True, role="learner")
+    User.objects.filter(pk=ines.pk).update(is_active=True, roles=["learner"])
     assert accounts.is_verified_instructor(ines.pk) is False
 
 

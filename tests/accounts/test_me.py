@@ -18,7 +18,7 @@ def test_me_returns_the_current_user(auth_api, user):
     body = response.json()
     assert body["email"] == "ada@example.com"
     assert body["display_name"] == "Ada Lovelace"
-    assert body["role"] == "learner"
+    assert body["roles"] == ["learner"]
     assert body["timezone"] == "UTC"
     assert body["id"] == user.pk
 
@@ -75,7 +75,7 @@ def test_patch_rejects_bad_or_forbidden_fields(auth_api, user, payload, field):
     assert response.status_code == 400
     assert field in response.json()["error"]["fields"]
     user.refresh_from_db()
-    assert user.role == "learner"
+    assert user.roles == ["learner"]
     assert user.email == "ada@example.com"
     assert not user.is_staff
 

@@ -22,7 +22,8 @@ def test_register_creates_user_and_returns_it(api):
     body = response.json()
     assert body["email"] == "grace@example.com"
     assert body["display_name"] == "Grace Hopper"
-    assert body["role"] == "learner"
+    assert body["roles"] == ["learner"]
+    assert body["requested_roles"] == []
     assert body["timezone"] == "UTC"
     assert "password" not in body
     user = get_user_model().objects.get(email="grace@example.com")
@@ -33,7 +34,7 @@ def test_register_creates_user_and_returns_it(api):
 def test_every_public_role_can_register(api, role):
     response = api.post(URL, {**GOOD, "email": f"{role}@example.com", "role": role}, format="json")
     assert response.status_code == 201
-    assert response.json()["role"] == role
+    assert response.json()["roles"] == [role]
 
 
 def test_duplicate_email_is_a_conflict_with_a_field_error(api):

@@ -28,7 +28,7 @@ def _admin_form(user, **changes) -> dict:
     form = {
         "email": user.email,
         "display_name": user.display_name,
-        "role": user.role,
+        "roles": user.roles,
         "timezone": user.timezone,
         "is_active": "on",
         "date_joined_0": user.date_joined.strftime("%Y-%m-%d"),
@@ -74,7 +74,7 @@ def test_an_operator_changing_a_role_publishes_it(client, user, operator):
     client.force_login(operator)
 
     response = client.post(
-        f"/admin/accounts/user/{user.pk}/change/", _admin_form(user, role="instructor")
+        f"/admin/accounts/user/{user.pk}/change/", _admin_form(user, roles="instructor")
     )
 
     assert response.status_code == 302, response.content[:2000]

@@ -28,7 +28,7 @@ def test_introspection_reads_constraints_of_qualified_tables(db):
         plain = connection.introspection.get_constraints(cursor, "django_session")
     assert any(c["primary_key"] and c["columns"] == ["id"] for c in constraints.values())
     assert any(c["unique"] and c["columns"] == ["email"] for c in constraints.values())
-    assert {"email", "display_name", "role", "timezone"} <= columns
+    assert {"email", "display_name", "roles", "timezone"} <= columns
     assert sequences and sequences[0]["table"] == USER_TABLE
     assert any(c["primary_key"] for c in plain.values())  # unqualified tables still work
 

@@ -20,8 +20,13 @@ class RegisterInput(StrictInput):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
     display_name = serializers.CharField(max_length=80)
+    # The starting role; more are added later (POST /auth/roles).
     role = serializers.ChoiceField(choices=Role.choices)
     timezone = serializers.CharField(max_length=64, required=False, default="UTC")
+
+
+class RoleInput(StrictInput):
+    role = serializers.ChoiceField(choices=Role.choices)
 
 
 class ProfileUpdateInput(StrictInput):
@@ -43,7 +48,16 @@ class UserOutput(serializers.Serializer):
         "its link; empty if none.",
     )
     display_name = serializers.CharField(read_only=True)
-    role = serializers.ChoiceField(choices=Role.choices, read_only=True)
+    roles = serializers.ListField(
+        child=serializers.ChoiceField(choices=Role.choices),
+        read_only=True,
+        help_text="The roles held, sorted.",
+    )
+    requested_roles = serializers.ListField(
+        child=serializers.ChoiceField(choices=Role.choices),
+        read_only=True,
+        help_text="Roles asked for that wait for an operator's approval (not held yet).",
+    )
     timezone = serializers.CharField(read_only=True)
     is_staff = serializers.BooleanField(read_only=True)
     date_joined = serializers.DateTimeField(read_only=True)

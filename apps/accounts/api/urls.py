@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.accounts.api import email_verification, password_reset, views
+from apps.accounts.api import email_verification, password_reset, roles, views
 
 urlpatterns = [
     path("register", views.RegisterView.as_view(), name="auth-register"),
@@ -9,6 +9,8 @@ urlpatterns = [
     path("logout", views.LogoutView.as_view(), name="auth-logout"),
     path("me", views.MeView.as_view(), name="auth-me"),
     path("password", views.PasswordView.as_view(), name="auth-password"),
+    path("roles", roles.RoleListView.as_view(), name="auth-roles"),
+    path("roles/<str:role>", roles.RoleDetailView.as_view(), name="auth-role"),
     path(
         "password/reset",
         password_reset.PasswordResetRequestView.as_view(),

@@ -41,8 +41,8 @@ async function register(api: GigsyClient, email: string, password: string): Prom
       body: { email, password, display_name: "Ada", role: "learner" },
     }),
   );
-  const role: Schemas["RoleEnum"] = user.role;
-  console.log(`registered ${user.email} (${role}, ${user.timezone}) as user ${user.id}`);
+  const roles: Schemas["RoleEnum"][] = user.roles;
+  console.log(`registered ${user.email} (${roles.join(", ")}, ${user.timezone}) as user ${user.id}`);
   return user;
 }
 

@@ -32,7 +32,7 @@ class Command(BaseCommand):
             if operator:
                 User.objects.create_superuser(email, password, display_name=display_name)
             else:
-                User.objects.create_user(email, password, display_name=display_name, role=role)
+                User.objects.create_user(email, password, display_name=display_name, roles=[role])
             created.append((email, role if not operator else "operator", password))
 
         ensure(f"operator@{DEMO_DOMAIN}", "Olivia Operator", Role.LEARNER, operator=True)
