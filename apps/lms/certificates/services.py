@@ -47,11 +47,12 @@ def issue_certificate(*, user_id: int, course_id: int) -> tuple[Certificate, boo
         return existing, False
     course = Course.objects.get(pk=course_id)
     # The name is a snapshot taken now, read through accounts' public surface (not the FK).
-    learner = accounts.get_user(user_id)
+    creator_id = lms_selectors.course_creator_id(course_id=course_id)
+    people = accounts.get_users([user_id] if creator_id is None else [user_id, creator_id])
+    learner = people.get(user_id)
     if learner is None:
         raise LookupError(f"No user {user_id} to issue a certificate to.")
-    creator_id = lms_selectors.course_creator_id(course_id=course_id)
-    author = accounts.get_user(creator_id) if creator_id is not None else None
+    author = people.get(creator_id) if creator_id is not None else None
     certificate = Certificate(
         user_id=user_id,
         course=course,
