@@ -39,3 +39,19 @@ register(
         },
     )
 )
+
+register(
+    EventSpec(
+        type="user.deleted",
+        producer="accounts",
+        consumers=("lms", "gigs", "careers", "gamification", "chat", "search"),
+        description="A person deleted their account (docs/decisions/0022). The account is "
+        "already pseudonymized and can no longer sign in; every context erases or pseudonymizes "
+        "what it holds about `user_id` (idempotently: the event may arrive twice). `pseudonym` is "
+        "the name to show where a record must stay (a certificate, a ledger line, a review).",
+        properties={
+            "user_id": ID,
+            "pseudonym": TEXT,
+        },
+    )
+)
