@@ -15,7 +15,7 @@ means and what a client should do, and docs/errors.md is generated from that
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Self, TypeVar
+from typing import Any, Self, TypeVar
 
 _E = TypeVar("_E", bound=type[StrEnum])
 _ENUMS: dict[str, type[StrEnum]] = {}
@@ -205,11 +205,14 @@ class ApplicationError(Exception):
         *,
         code: StrEnum | str | None = None,
         fields: dict[str, list[str]] | None = None,
+        details: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.code = str(code or self.code)
         self.fields = fields
+        # JSON-serialisable facts a client can act on (the envelope's `details`).
+        self.details = details
 
 
 class NotFoundError(ApplicationError):

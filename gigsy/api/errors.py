@@ -51,10 +51,17 @@ _CODES: dict[type[exceptions.APIException], str] = {
 }
 
 
-def envelope(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
+def envelope(
+    code: str,
+    message: str,
+    fields: dict[str, Any] | None = None,
+    details: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     error: dict[str, Any] = {"code": str(code), "message": message}
     if fields:
         error["fields"] = fields
+    if details:
+        error["details"] = details
     return {"error": error}
 
 
@@ -105,7 +112,8 @@ def flat_fields(detail: Any, prefix: str = "") -> dict[str, list[str]]:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
-        return Response(envelope(exc.code, exc.message, exc.fields), status=status_of(exc))
+        body = envelope(exc.code, exc.message, exc.fields, exc.details)
+        return Response(body, status=status_of(exc))
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, Http404):

@@ -39,6 +39,9 @@ class ErrorDetail(serializers.Serializer[Any]):
     fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()), required=False
     )
+    # Machine-readable facts about the refusal, per code (e.g. an illegal transition's
+    # `current_status` and `allowed`); docs/errors.md says which codes carry which keys.
+    details = serializers.DictField(required=False)
 
 
 class ErrorEnvelope(serializers.Serializer[Any]):

@@ -1275,6 +1275,9 @@ export interface components {
             fields?: {
                 [key: string]: string[];
             };
+            details?: {
+                [key: string]: unknown;
+            };
         };
         ErrorEnvelope: {
             error: components["schemas"]["ErrorDetail"];
