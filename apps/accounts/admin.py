@@ -1,7 +1,9 @@
 """Operators manage users and roles here. Saving goes through the service so the cached auth
 copy of the user is dropped (a deactivated user is locked out at once). Operators also verify
 instructors (two actions, each asking for a written reason first): only a verified
-instructor's courses get credentials signed by the platform (docs/decisions/0011)."""
+instructor's courses get credentials signed by the platform (docs/decisions/0011). Email
+addresses are verified or unverified by hand, and roles granted or removed by hand, with a
+reason too (docs/decisions/0024); sessions are listed and ended on the user's page."""
 
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from django.utils import timezone
 
 from apps.accounts import services
 from apps.accounts.models import Role, SessionFamily, User
+from gigsy.errors import ConflictError
 
 
 class LowercaseEmailMixin:
@@ -80,6 +83,25 @@ class VerificationReasonForm(forms.Form):
         help_text="What was checked (or why it is withdrawn): kept with the account and in its "
         "history.",
     )
+
+
+class RoleChangeForm(VerificationReasonForm):
+    role = forms.ChoiceField(choices=Role.choices)
+
+    field_order = ("role", "reason")
+
+
+class EmailVerifiedFilter(admin.SimpleListFilter):
+    title = "email verified"
+    parameter_name = "email_verified"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "Verified"), ("no", "Not verified")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> QuerySet[User]:
+        if self.value() in ("yes", "no"):
+            return queryset.filter(email_verified_at__isnull=self.value() == "no")
+        return queryset
 
 
 class VerifiedInstructorFilter(admin.SimpleListFilter):
@@ -168,22 +190,37 @@ class UserAdmin(DjangoUserAdmin):
         "email",
         "display_name",
         "roles_held",
+        "email_verified",
         "verified_instructor",
         "is_staff",
         "is_active",
         "date_joined",
     )
-    list_filter = (RoleFilter, VerifiedInstructorFilter, "is_staff", "is_superuser", "is_active")
+    list_filter = (
+        RoleFilter,
+        EmailVerifiedFilter,
+        VerifiedInstructorFilter,
+        "is_staff",
+        "is_superuser",
+        "is_active",
+    )
     search_fields = ("email", "display_name")
-    # Verification is changed only by the actions below (with a reason), never typed in.
+    # Verification is changed only by the actions below (with a reason) or by the owner's
+    # emailed link, never typed in.
     readonly_fields = (
         "last_login",
         "date_joined",
+        "email_verified_at",
+        "pending_email",
         "instructor_verified_at",
         "instructor_verified_by",
         "instructor_verification_reason",
     )
     actions = [
+        "verify_emails",
+        "unverify_emails",
+        "grant_role",
+        "remove_role",
         "approve_requested_roles",
         "refuse_requested_roles",
         "verify_instructors",
@@ -192,6 +229,7 @@ class UserAdmin(DjangoUserAdmin):
     ]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
+        ("Email address", {"fields": ("email_verified_at", "pending_email")}),
         ("Profile", {"fields": ("display_name", "roles", "requested_roles", "timezone")}),
         (
             "Instructor verification",
@@ -270,6 +308,149 @@ class UserAdmin(DjangoUserAdmin):
         user_ids = list(queryset.values_list("pk", flat=True))
         super().delete_queryset(request, queryset)
         services.users_removed_by_operator(user_ids=user_ids)
+
+    def _reason_page(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[User],
+        *,
+        form: forms.Form,
+        template: str,
+        action: str,
+        title: str,
+        submit_label: str,
+        **extra: Any,
+    ) -> TemplateResponse:
+        """The intermediate page of an action that asks for a reason (action_with_reason.html)."""
+        selected = list(queryset.order_by("pk"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "action": action,
+            "opts": self.model._meta,
+            "form": form,
+            "users": selected,
+            "objects": selected,
+            "submit_label": submit_label,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "media": self.media,
+            **extra,
+        }
+        return TemplateResponse(request, f"admin/accounts/user/{template}", context)
+
+    @admin.display(boolean=True, description="email verified")
+    def email_verified(self, user: User) -> bool:
+        return user.email_verified_at is not None
+
+    @admin.action(description="Mark the selected email addresses verified", permissions=["change"])
+    def verify_emails(
+        self, request: HttpRequest, queryset: QuerySet[User]
+    ) -> TemplateResponse | None:
+        return self._set_email_verified(request, queryset, verified=True)
+
+    @admin.action(
+        description="Mark the selected email addresses not verified", permissions=["change"]
+    )
+    def unverify_emails(
+        self, request: HttpRequest, queryset: QuerySet[User]
+    ) -> TemplateResponse | None:
+        return self._set_email_verified(request, queryset, verified=False)
+
+    def _set_email_verified(
+        self, request: HttpRequest, queryset: QuerySet[User], *, verified: bool
+    ) -> TemplateResponse | None:
+        """First a page asking why; its submit (carrying `apply`) changes the addresses, each
+        through the service (which mails the owner), and records the reason in the history."""
+        form = VerificationReasonForm(request.POST if "apply" in request.POST else None)
+        if not (form.is_bound and form.is_valid()):
+            return self._reason_page(
+                request,
+                queryset,
+                form=form,
+                template="address_verification.html",
+                action="verify_emails" if verified else "unverify_emails",
+                title="Verify email addresses" if verified else "Unverify email addresses",
+                submit_label="Mark verified" if verified else "Mark not verified",
+                verify=verified,
+            )
+        reason = form.cleaned_data["reason"]
+        done: list[str] = []
+        unchanged: list[str] = []
+        for user in queryset.order_by("pk"):
+            if services.set_email_verified_by_operator(user_id=user.pk, verified=verified):
+                verb = "verified" if verified else "marked not verified"
+                self.log_change(request, user, f"Email address {verb}: {reason}")
+                done.append(user.email)
+            else:
+                unchanged.append(user.email)
+        if done:
+            what = "verified" if verified else "not verified (a new link was mailed)"
+            self.message_user(request, f"Marked {what}: {', '.join(done)}.", messages.SUCCESS)
+        if unchanged:
+            state = "verified" if verified else "not verified"
+            self.message_user(
+                request, f"Already {state}, left unchanged: {', '.join(unchanged)}.", messages.INFO
+            )
+        return None
+
+    @admin.action(description="Grant a role to the selected users", permissions=["change"])
+    def grant_role(self, request: HttpRequest, queryset: QuerySet[User]) -> TemplateResponse | None:
+        return self._change_role(request, queryset, grant=True)
+
+    @admin.action(description="Remove a role from the selected users", permissions=["change"])
+    def remove_role(
+        self, request: HttpRequest, queryset: QuerySet[User]
+    ) -> TemplateResponse | None:
+        return self._change_role(request, queryset, grant=False)
+
+    def _change_role(
+        self, request: HttpRequest, queryset: QuerySet[User], *, grant: bool
+    ) -> TemplateResponse | None:
+        """A page asking which role and why; then each user through the service (which
+        publishes `user.updated` and forgets the cached user, as the API's role changes do)."""
+        form = RoleChangeForm(request.POST if "apply" in request.POST else None)
+        if not (form.is_bound and form.is_valid()):
+            return self._reason_page(
+                request,
+                queryset,
+                form=form,
+                template="role_change.html",
+                action="grant_role" if grant else "remove_role",
+                title="Grant a role" if grant else "Remove a role",
+                submit_label="Grant" if grant else "Remove",
+                grant=grant,
+            )
+        role, reason = form.cleaned_data["role"], form.cleaned_data["reason"]
+        change = services.grant_role_by_operator if grant else services.remove_role_by_operator
+        done: list[str] = []
+        unchanged: list[str] = []
+        last_role: list[str] = []
+        for user in queryset.order_by("pk"):
+            try:
+                changed = change(user_id=user.pk, role=role, operator_id=request.user.pk)
+            except ConflictError:
+                last_role.append(user.email)
+                continue
+            if changed:
+                verb = "Granted" if grant else "Removed"
+                self.log_change(request, user, f"{verb} role {role}: {reason}")
+                done.append(user.email)
+            else:
+                unchanged.append(user.email)
+        if done:
+            verb = "Granted" if grant else "Removed"
+            self.message_user(request, f"{verb} {role}: {', '.join(done)}.", messages.SUCCESS)
+        if unchanged:
+            state = "Already hold" if grant else "Do not hold"
+            self.message_user(request, f"{state} {role}: {', '.join(unchanged)}.", messages.INFO)
+        if last_role:
+            self.message_user(
+                request,
+                f"Not removed, {role} is their only role (an account keeps at least one; grant "
+                f"another first): {', '.join(last_role)}.",
+                messages.ERROR,
+            )
+        return None
 
     @admin.display(description="roles")
     def roles_held(self, user: User) -> str:

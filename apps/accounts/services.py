@@ -147,8 +147,7 @@ def add_role(*, user: User, role: str) -> User:
     """The user takes a role: learner and client at once; instructor and mentor become a
     request an operator approves (`approve_requested_roles`), not held until then. Asking
     again for a held or requested role changes nothing."""
-    if role not in Role.values:
-        raise ValidationError({"role": [f"Must be one of {', '.join(Role.values)}."]})
+    _known_role(role)
     locked = _lock_user(user.pk)
     assert locked is not None
     if role in locked.roles or role in locked.requested_roles:
@@ -200,6 +199,51 @@ def decide_requested_roles(*, user_id: int, approve: bool, operator_id: int | No
     if approve:
         _roles_changed(user=locked, actor_id=operator_id)
     return decided
+
+
+def _known_role(role: str) -> None:
+    if role not in Role.values:
+        raise ValidationError({"role": [f"Must be one of {', '.join(Role.values)}."]})
+
+
+@transaction.atomic
+def grant_role_by_operator(*, user_id: int, role: str, operator_id: int | None) -> bool:
+    """An operator gives the account a role by hand: held at once, whatever the role (an
+    instructor or mentor granted here counts as approved, so a request for it is dropped).
+    Instructor verification (0011) stays a separate decision. False when already held."""
+    _known_role(role)
+    locked = _lock_user(user_id)
+    if locked is None:
+        raise NotFoundError("No such user.")
+    if role in locked.roles:
+        return False
+    locked.roles = sorted({*locked.roles, role})
+    locked.requested_roles = [r for r in locked.requested_roles if r != role]
+    locked.save(update_fields=["roles", "requested_roles"])
+    _roles_changed(user=locked, actor_id=operator_id)
+    return True
+
+
+@transaction.atomic
+def remove_role_by_operator(*, user_id: int, role: str, operator_id: int | None) -> bool:
+    """An operator takes a held role away; never the account's last one (ConflictError
+    `last_role`, as when the user tries). A role only asked for is refused with
+    `decide_requested_roles`, not here. False when the role is not held."""
+    _known_role(role)
+    locked = _lock_user(user_id)
+    if locked is None:
+        raise NotFoundError("No such user.")
+    if role not in locked.roles:
+        return False
+    if len(locked.roles) == 1:
+        raise ConflictError(
+            "An account keeps at least one role: grant another before removing this one.",
+            code=AccountsError.LAST_ROLE,
+        )
+    locked.roles = [r for r in locked.roles if r != role]
+    locked.save(update_fields=["roles"])
+    _roles_changed(user=locked, actor_id=operator_id)
+    return True
 
 
 def users_removed_by_operator(*, user_ids: list[int]) -> None:
@@ -592,11 +636,13 @@ def make_email_verification_token(user: User, kind: str = _EMAIL) -> str:
     return signing.TimestampSigner(salt=_VERIFICATION_SALT).sign_object(payload)
 
 
-def _send_verification_link(user: User, *, kind: str) -> None:
+def _send_verification_link(
+    user: User, *, kind: str, template: str = "accounts/email_verification"
+) -> None:
     token = make_email_verification_token(user, kind)
     send_mail_after_commit(
         to=user.pending_email if kind == _PENDING else user.email,
-        template="accounts/email_verification",
+        template=template,
         context={
             "display_name": user.display_name,
             "link": f"{settings.PUBLIC_APP_URL}/verify-email?token={token}",
@@ -605,7 +651,7 @@ def _send_verification_link(user: User, *, kind: str) -> None:
         },
         # One message per token: a redelivered task sends nothing. Tokens signed within the
         # same second are equal, so a double click sends one mail.
-        key=f"accounts.email_verification:{token}",
+        key=f"{template.replace('/', '.')}:{token}",
     )
 
 
@@ -668,6 +714,33 @@ def verify_email(*, token: str) -> None:
             ) from exc
         _publish_updated(user=user, actor_id=user.pk)
     transaction.on_commit(lambda: forget_cached_user(user.pk))
+
+
+@transaction.atomic
+def set_email_verified_by_operator(*, user_id: int, verified: bool) -> bool:
+    """An operator marks the account's address verified by hand (as if its link had been
+    opened) or not verified: the gates that need a verified address close from the next
+    request, and the owner is mailed a new link to prove the address again. An active owner
+    is told by mail either way; the operator's reason is not in the mail (it stays in the
+    admin's history). A pending email change is left as it is. False when nothing changed."""
+    user = _lock_user(user_id)
+    if user is None:
+        raise NotFoundError("No such user.")
+    if (user.email_verified_at is not None) == verified:
+        return False
+    user.email_verified_at = django_timezone.now() if verified else None
+    user.save(update_fields=["email_verified_at"])
+    if user.is_active and user.email_verified_at is not None:
+        send_mail_after_commit(
+            to=user.email,
+            template="accounts/email_verified_by_operator",
+            context={"display_name": user.display_name},
+            key=f"accounts.email_verified_by_operator:{user.pk}:{user.email_verified_at}",
+        )
+    elif user.is_active:
+        _send_verification_link(user, kind=_EMAIL, template="accounts/email_unverified_by_operator")
+    transaction.on_commit(lambda: forget_cached_user(user.pk))
+    return True
 
 
 @transaction.atomic
