@@ -1,2 +1,425 @@
-"""Models of the `gigs` context. Every table lives in the `gigs` schema:
-`db_table = '"gigs"."<name>"'` (see docs/decisions/0002-one-schema-per-context.md)."""
+"""The gig marketplace: gigs, applications, contracts and their milestones, reviews, moderation.
+
+Every table lives in the `gigs` schema (docs/decisions/0002). Users are referenced by id only
+(the FKs to accounts are never followed: docs/decisions/0010); what a gig page shows about a
+person comes from `accounts.public`, and ratings from gigs' own `UserRating`.
+Money is integer minor units with an ISO 4217 currency, never a float (docs/decisions/0025).
+The state machines are written in the services that move them (apps/gigs/services/).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.db import models
+from django.db.models import F, Q
+
+# --- gigs -----------------------------------------------------------------------------------------
+
+
+class Pricing(models.TextChoices):
+    FIXED = "fixed", "Fixed price"
+    HOURLY = "hourly", "Hourly"
+
+
+class GigStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    OPEN = "open", "Open"
+    IN_PROGRESS = "in_progress", "In progress"
+    COMPLETED = "completed", "Completed"
+    # The client withdrew the gig.
+    CANCELLED = "cancelled", "Cancelled"
+    # An operator closed it (moderation), with a reason the client sees.
+    CLOSED = "closed", "Closed"
+
+
+class Gig(models.Model):
+    client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(max_length=200)
+    # Markdown (CommonMark; the frontend renders it with raw HTML disabled), like lesson bodies.
+    description = models.TextField()
+    # Skill slugs: the vocabulary course skills use, so certificates and gigs meet.
+    skills = ArrayField(models.SlugField(max_length=60), default=list, blank=True)
+    # What the client expects to spend in all (fixed: the price; hourly: the overall cap).
+    budget_amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)  # ISO 4217, upper case
+    pricing = models.CharField(max_length=8, choices=Pricing.choices, default=Pricing.FIXED)
+    # Hourly gigs only: the rate per hour (minor units) and the most hours a week it pays for.
+    hourly_rate = models.BigIntegerField(null=True, blank=True)
+    weekly_hours_cap = models.PositiveSmallIntegerField(null=True, blank=True)
+    deadline = models.DateField(null=True, blank=True)
+    remote = models.BooleanField(default=True)
+    location = models.CharField(max_length=120, blank=True, default="")
+    # A credential applicants must hold: a course certificate today (lms course id + its title
+    # when the gig was saved, shown without asking lms).
+    required_course_id = models.BigIntegerField(null=True, blank=True)
+    required_course_title = models.CharField(max_length=200, blank=True, default="")
+    status = models.CharField(max_length=12, choices=GigStatus.choices, default=GigStatus.DRAFT)
+    # Why an operator closed the gig (moderation) or the client cancelled it; shown to the client.
+    status_reason = models.CharField(max_length=500, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    search_vector = models.GeneratedField(
+        expression=SearchVector("title", weight="A", config="english")
+        + SearchVector("description", weight="B", config="english"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+    class Meta:
+        db_table = '"gigs"."gig"'
+        indexes = [
+            # Browse: open gigs, newest first, keyset-friendly.
+            models.Index(fields=["status", "-published_at", "-id"], name="gigs_gig_browse_idx"),
+            models.Index(fields=["client", "-created_at"], name="gigs_gig_client_idx"),
+            models.Index(fields=["status", "budget_amount"], name="gigs_gig_budget_idx"),
+            GinIndex(fields=["skills"], name="gigs_gig_skills_idx"),
+            GinIndex(fields=["search_vector"], name="gigs_gig_search_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(budget_amount__gt=0), name="gigs_gig_budget_pos"),
+            models.CheckConstraint(
+                condition=Q(
+                    pricing="fixed", hourly_rate__isnull=True, weekly_hours_cap__isnull=True
+                )
+                | Q(pricing="hourly", hourly_rate__gt=0, weekly_hours_cap__gt=0),
+                name="gigs_gig_hourly_terms",
+            ),
+            models.CheckConstraint(
+                condition=Q(remote=True) | ~Q(location=""), name="gigs_gig_where"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+# --- applications ---------------------------------------------------------------------------------
+
+
+class ApplicationStatus(models.TextChoices):
+    SUBMITTED = "submitted", "Submitted"
+    SHORTLISTED = "shortlisted", "Shortlisted"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+ACTIVE_APPLICATION_STATUSES = (
+    ApplicationStatus.SUBMITTED,
+    ApplicationStatus.SHORTLISTED,
+    ApplicationStatus.ACCEPTED,
+)
+
+
+class Application(models.Model):
+    gig = models.ForeignKey(Gig, on_delete=models.CASCADE, related_name="applications")
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    cover_letter = models.TextField()
+    # Fixed gigs: the price asked, in the gig's currency; hourly gigs: the rate asked per hour.
+    bid_amount = models.BigIntegerField()
+    status = models.CharField(
+        max_length=12, choices=ApplicationStatus.choices, default=ApplicationStatus.SUBMITTED
+    )
+    # Why the client rejected (optional; shown to the applicant) or "position filled".
+    status_reason = models.CharField(max_length=500, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = '"gigs"."application"'
+        indexes = [
+            models.Index(fields=["gig", "status", "-created_at"], name="gigs_app_gig_idx"),
+            models.Index(fields=["applicant", "-created_at"], name="gigs_app_applicant_idx"),
+        ]
+        constraints = [
+            # One active application per gig and applicant: a double submit cannot make two.
+            models.UniqueConstraint(
+                fields=["gig", "applicant"],
+                condition=Q(status__in=["submitted", "shortlisted", "accepted"]),
+                name="gigs_app_one_active",
+            ),
+            models.CheckConstraint(condition=Q(bid_amount__gt=0), name="gigs_app_bid_pos"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.applicant_id} -> gig {self.gig_id} ({self.status})"
+
+
+# --- contracts and milestones ---------------------------------------------------------------------
+
+
+class ContractStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Contract(models.Model):
+    """The agreement an accepted application becomes: one per gig. Terms are copied from the gig
+    and the bid when it starts, so a later edit of the gig changes nothing agreed."""
+
+    gig = models.OneToOneField(Gig, on_delete=models.PROTECT, related_name="contract")
+    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="+")
+    client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    freelancer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    title = models.CharField(max_length=200)  # the gig's title when the contract started
+    skills = ArrayField(models.SlugField(max_length=60), default=list, blank=True)
+    pricing = models.CharField(max_length=8, choices=Pricing.choices)
+    currency = models.CharField(max_length=3)
+    hourly_rate = models.BigIntegerField(null=True, blank=True)
+    weekly_hours_cap = models.PositiveSmallIntegerField(null=True, blank=True)
+    status = models.CharField(
+        max_length=10, choices=ContractStatus.choices, default=ContractStatus.ACTIVE
+    )
+    started_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = '"gigs"."contract"'
+        indexes = [
+            models.Index(fields=["client", "-started_at"], name="gigs_contract_client_idx"),
+            models.Index(fields=["freelancer", "-started_at"], name="gigs_contract_freel_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(client=F("freelancer")), name="gigs_contract_two_parties"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"contract {self.pk}: {self.title}"
+
+
+class MilestoneStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACTIVE = "active", "Active"
+    SUBMITTED = "submitted", "Submitted"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    APPROVED = "approved", "Approved"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+TERMINAL_MILESTONE_STATUSES = (MilestoneStatus.APPROVED, MilestoneStatus.CANCELLED)
+
+
+class Milestone(models.Model):
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="milestones")
+    position = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=200)
+    # Fixed: the agreed price of this part. Hourly: rate x weekly cap, the most the week can cost.
+    amount = models.BigIntegerField()
+    due_date = models.DateField(null=True, blank=True)
+    status = models.CharField(
+        max_length=20, choices=MilestoneStatus.choices, default=MilestoneStatus.PENDING
+    )
+    # Hourly milestones: the hours the freelancer reports with the submission (<= the cap).
+    hours_worked = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    submission_note = models.TextField(blank=True, default="")
+    changes_note = models.TextField(blank=True, default="")
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    # Cancellation by agreement: one party proposes, the other accepts.
+    cancel_proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cancel_reason = models.CharField(max_length=500, blank=True, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = '"gigs"."milestone"'
+        ordering = ["contract_id", "position"]
+        indexes = [
+            # The auto-approval sweep: submitted milestones, oldest submission first.
+            models.Index(
+                fields=["submitted_at"],
+                condition=Q(status="submitted"),
+                name="gigs_ms_submitted_idx",
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "position"], name="gigs_ms_position_uniq"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="gigs_ms_amount_pos"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.status})"
+
+
+class MilestoneEvent(models.Model):
+    """A milestone's history, append-only: every transition with who took it and their note.
+    It is the evidence a dispute is judged on (the escrow issue)."""
+
+    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="history")
+    # None: the platform (auto-approval).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    from_status = models.CharField(max_length=20, blank=True, default="")
+    to_status = models.CharField(max_length=20)
+    action = models.CharField(max_length=32)
+    note = models.TextField(blank=True, default="")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = '"gigs"."milestone_event"'
+        indexes = [models.Index(fields=["milestone", "at"], name="gigs_ms_event_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.milestone_id}: {self.from_status} -> {self.to_status}"
+
+
+# --- reviews and ratings --------------------------------------------------------------------------
+
+
+class ReviewDirection(models.TextChoices):
+    # The client reviews the freelancer, or the freelancer reviews the client.
+    OF_FREELANCER = "of_freelancer", "Of the freelancer"
+    OF_CLIENT = "of_client", "Of the client"
+
+
+class Review(models.Model):
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="reviews")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    direction = models.CharField(max_length=16, choices=ReviewDirection.choices)
+    rating = models.PositiveSmallIntegerField()
+    text = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Hidden until both sides reviewed or the review window passed (double-blind).
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = '"gigs"."review"'
+        indexes = [
+            models.Index(fields=["reviewee", "direction", "-published_at"], name="gigs_review_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "reviewer"], name="gigs_review_once"),
+            models.CheckConstraint(
+                condition=Q(rating__gte=1, rating__lte=5), name="gigs_review_rating_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer_id} rated {self.reviewee_id} {self.rating}/5"
+
+
+class UserRating(models.Model):
+    """A person's ratings as freelancer and as client: sums and counts of their published
+    reviews, kept by the service that publishes reviews so gig lists show them without an
+    aggregate per row."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    freelancer_sum = models.PositiveIntegerField(default=0)
+    freelancer_count = models.PositiveIntegerField(default=0)
+    client_sum = models.PositiveIntegerField(default=0)
+    client_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        db_table = '"gigs"."user_rating"'
+
+    def __str__(self) -> str:
+        return f"ratings of {self.user_id}"
+
+
+# --- moderation -----------------------------------------------------------------------------------
+
+
+class ReportReason(models.TextChoices):
+    SCAM = "scam", "Scam or fraud"
+    SPAM = "spam", "Spam"
+    OFFENSIVE = "offensive", "Offensive"
+
+
+class ReportStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    DISMISSED = "dismissed", "Dismissed"
+    ACTIONED = "actioned", "Gig closed"
+
+
+class Report(models.Model):
+    gig = models.ForeignKey(Gig, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(max_length=12, choices=ReportReason.choices)
+    details = models.TextField(blank=True, default="")
+    status = models.CharField(
+        max_length=10, choices=ReportStatus.choices, default=ReportStatus.OPEN
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    handled_at = models.DateTimeField(null=True, blank=True)
+    resolution_note = models.CharField(max_length=500, blank=True, default="")
+
+    class Meta:
+        db_table = '"gigs"."report"'
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="gigs_report_queue_idx"),
+        ]
+        constraints = [
+            # One open report per person and gig: reporting twice adds nothing to the queue.
+            models.UniqueConstraint(
+                fields=["gig", "reporter"], condition=Q(status="open"), name="gigs_report_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"report {self.pk} on gig {self.gig_id} ({self.reason})"
+
+
+class ApplicantBlock(models.Model):
+    """A client's block: the blocked person can no longer apply to any of the client's gigs."""
+
+    client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    blocked = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = '"gigs"."applicant_block"'
+        constraints = [
+            models.UniqueConstraint(fields=["client", "blocked"], name="gigs_block_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} blocks {self.blocked_id}"
+
+
+# --- read model of credentials (fed by lms's certificate events) ----------------------------------
+
+
+class HeldCredential(models.Model):
+    """gigs' copy of who holds which course certificate, fed by `certificate.issued` and
+    `certificate.revoked`: the credential gate reads it instead of asking lms on every apply."""
+
+    certificate_id = models.BigIntegerField(primary_key=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    course_id = models.BigIntegerField()
+    revoked = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = '"gigs"."held_credential"'
+        indexes = [models.Index(fields=["user", "course_id"], name="gigs_credential_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} holds course {self.course_id}"

@@ -60,7 +60,7 @@ def test_valid_event_lands_in_the_outbox_with_its_envelope():
 
 def test_undeclared_type_error_points_at_the_producers_events_module():
     with pytest.raises(UnknownEventTypeError) as raised:
-        publish("gig.posted", {}, producer="gigs")
+        publish("chat.undeclared", {}, producer="chat")
     assert "apps/<producer>/events.py" in str(raised.value)
     assert "catalog.py" not in str(raised.value)
 

@@ -1,0 +1,1 @@
+"""Operator screens, one module per area; importing them registers them with the admin site."""

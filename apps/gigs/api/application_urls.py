@@ -1,0 +1,5 @@
+"""Routes of the application area under /api/v1/gigs."""
+
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []

@@ -1,0 +1,114 @@
+"""Every error code the gig marketplace answers with (besides the kernel's generic ones).
+
+Each member says which statuses carry it, what it means and what a client should do
+(gigsy.errors.DescribedCodes; docs/errors.md is generated from them)."""
+
+from gigsy.errors import DescribedCodes, error_codes
+
+
+@error_codes
+class GigsError(DescribedCodes):
+    # who may act at all
+    EMAIL_NOT_VERIFIED = (
+        "email_not_verified",
+        403,
+        "Posting a gig, applying, starting or being paid for work needs a verified email "
+        "address (docs/decisions/0021).",
+        "Ask the user to open the link we mailed them, or to resend it "
+        "(POST /api/v1/auth/email/verify/resend).",
+    )
+    ROLE_REQUIRED = (
+        "role_required",
+        403,
+        "This needs a role the account does not hold: posting a gig needs `client`, applying "
+        "needs `learner`.",
+        "Offer to add the role (POST /api/v1/auth/roles), then retry.",
+    )
+    # state machines: `details` carries `current_status` and `allowed` (the next statuses)
+    INVALID_TRANSITION = (
+        "invalid_transition",
+        409,
+        "The object's current status does not allow this action; `details.current_status` "
+        "names it and `details.allowed` lists the actions it allows now.",
+        "Reload the object and offer only the allowed actions.",
+    )
+    # gigs
+    GIG_NOT_OPEN = (
+        "gig_not_open",
+        409,
+        "The gig does not take applications now (a draft, in progress, completed, cancelled "
+        "or closed by an operator).",
+        "Reload the gig; look for other open gigs.",
+    )
+    GIG_HAS_CONTRACT = (
+        "gig_has_contract",
+        409,
+        "The gig's terms can no longer change: an application was accepted.",
+        "Change the contract's milestones instead, or agree to cancel them.",
+    )
+    UNKNOWN_CREDENTIAL = (
+        "unknown_credential",
+        400,
+        "`required_course_id` names no published course.",
+        "Choose a published course (GET /api/v1/lms/courses).",
+    )
+    # applications
+    ALREADY_APPLIED = (
+        "already_applied",
+        409,
+        "The applicant already has an active application to this gig.",
+        "Show the existing application (GET /api/v1/gigs/applications/mine).",
+    )
+    OWN_GIG = (
+        "own_gig",
+        409,
+        "A client cannot apply to their own gig.",
+        "Hide the apply button on one's own gigs.",
+    )
+    CREDENTIAL_REQUIRED = (
+        "credential_required",
+        403,
+        "The gig requires a course certificate the applicant does not hold (or holds revoked); "
+        "`details.course_id` and `details.course_title` name it.",
+        "Suggest the course; the applicant can apply once certified.",
+    )
+    APPLICANT_BLOCKED = (
+        "applicant_blocked",
+        403,
+        "The gig's client does not accept applications from this account.",
+        "Do not retry; look for other gigs.",
+    )
+    # contracts and milestones
+    HOURS_OVER_CAP = (
+        "hours_over_cap",
+        400,
+        "The hours reported are more than the contract's weekly cap (`details.cap`).",
+        "Report at most the cap; talk to the client about more.",
+    )
+    NO_CANCELLATION_PROPOSED = (
+        "no_cancellation_proposed",
+        409,
+        "There is no cancellation proposal to accept or decline on this milestone.",
+        "Propose a cancellation first (POST .../cancel).",
+    )
+    OWN_PROPOSAL = (
+        "own_proposal",
+        409,
+        "The cancellation was proposed by the caller; only the other party can accept it.",
+        "Wait for the other party, or withdraw the proposal.",
+    )
+    # reviews
+    NOT_REVIEWABLE = (
+        "not_reviewable",
+        409,
+        "A contract can be reviewed only once it is completed (or cancelled after work was "
+        "approved), and by each party once.",
+        "Reload the contract; show the review form only when `can_review` is true.",
+    )
+    # moderation
+    ALREADY_REPORTED = (
+        "already_reported",
+        409,
+        "The caller already has an open report on this gig.",
+        "Tell the user their report is being looked at.",
+    )

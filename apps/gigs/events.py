@@ -1,0 +1,158 @@
+"""The event types the gig marketplace produces (collected into the catalog by gigsy.events).
+
+Events carry what their consumers show at that moment (titles, parties, amounts, skills), so
+search, careers, gamification and chat need not call back (docs/decisions/0010)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gigsy.events.catalog import ID, SKILLS, TEXT, TIMESTAMP, EventSpec, register
+
+MONEY = {"type": "integer", "minimum": 0}
+CURRENCY = {"type": "string", "pattern": "^[A-Z]{3}$"}
+NULLABLE_MONEY = {"type": ["integer", "null"], "minimum": 0}
+NULLABLE_TEXT = {"type": ["string", "null"]}
+
+# What search indexes and recommendations embed (`gig.posted`, `gig.updated`).
+GIG = {
+    "gig_id": ID,
+    "client_id": ID,
+    "title": TEXT,
+    "description": TEXT,
+    "skills": SKILLS,
+    "budget_amount": MONEY,
+    "currency": CURRENCY,
+    "pricing": {"type": "string", "enum": ["fixed", "hourly"]},
+    "hourly_rate": NULLABLE_MONEY,
+    "remote": {"type": "boolean"},
+    "location": TEXT,
+    "deadline": NULLABLE_TEXT,
+    "status": TEXT,
+}
+APPLICATION = {
+    "application_id": ID,
+    "gig_id": ID,
+    "gig_title": TEXT,
+    "applicant_id": ID,
+    "client_id": ID,
+}
+CONTRACT = {
+    "contract_id": ID,
+    "gig_id": ID,
+    "gig_title": TEXT,
+    "client_id": ID,
+    "freelancer_id": ID,
+    "currency": CURRENCY,
+    "skills": SKILLS,
+}
+MILESTONE = {
+    **CONTRACT,
+    "milestone_id": ID,
+    "milestone_title": TEXT,
+    "amount": MONEY,
+}
+
+
+def _spec(type_: str, consumers: tuple[str, ...], about: str, /, **props: Any) -> None:
+    register(
+        EventSpec(
+            type=type_,
+            producer="gigs",
+            consumers=consumers,
+            description=about,
+            properties=props,
+        )
+    )
+
+
+_spec(
+    "gig.posted",
+    ("search",),
+    "A gig opened for applications: search indexes it and refreshes its embedding.",
+    **GIG,
+)
+_spec(
+    "gig.updated",
+    ("search",),
+    "An open gig's public data changed (text, skills, budget, terms, status).",
+    **GIG,
+)
+_spec(
+    "gig.closed",
+    ("search", "chat"),
+    "A gig stopped taking applications for good: completed, cancelled by its client or "
+    "closed by an operator (`reason` says why). Search drops it.",
+    gig_id=ID,
+    client_id=ID,
+    title=TEXT,
+    status=TEXT,
+    reason=TEXT,
+)
+for _verb, _what in (
+    ("submitted", "A learner applied to a gig."),
+    ("shortlisted", "The client shortlisted an application."),
+    ("accepted", "The client accepted an application; a contract starts (`contract.started`)."),
+    ("rejected", "The client rejected an application (or the gig was filled or closed)."),
+    ("withdrawn", "The applicant withdrew their application."),
+):
+    _spec(f"application.{_verb}", ("chat", "gamification"), _what, **APPLICATION)
+
+_spec(
+    "contract.started",
+    ("chat", "careers"),
+    "A contract began between a client and a freelancer; `milestones` lists its parts.",
+    **CONTRACT,
+    pricing={"type": "string", "enum": ["fixed", "hourly"]},
+    total_amount=MONEY,
+    milestones={
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": {"milestone_id": ID, "title": TEXT, "amount": MONEY},
+            "required": ["milestone_id", "title", "amount"],
+        },
+    },
+)
+_spec(
+    "milestone.submitted",
+    ("chat",),
+    "The freelancer submitted a milestone's work for the client's approval.",
+    **MILESTONE,
+    hours_worked=NULLABLE_TEXT,
+)
+_spec(
+    "milestone.approved",
+    ("careers", "gamification", "chat"),
+    "A milestone's work was approved (by the client, or automatically after the review "
+    "period: `automatic`). Careers turns its skills into evidence.",
+    **MILESTONE,
+    automatic={"type": "boolean"},
+    approved_at=TIMESTAMP,
+)
+_spec(
+    "milestone.cancelled",
+    ("chat",),
+    "A milestone was cancelled by agreement of both parties.",
+    **MILESTONE,
+)
+_spec(
+    "contract.completed",
+    ("careers", "gamification", "chat"),
+    "Every milestone of a contract reached an end and at least one was approved.",
+    **CONTRACT,
+    total_amount=MONEY,
+    approved_amount=MONEY,
+)
+_spec(
+    "review.published",
+    ("careers", "gamification"),
+    "A review became visible (both sides reviewed, or the review window passed).",
+    review_id=ID,
+    contract_id=ID,
+    gig_id=ID,
+    reviewer_id=ID,
+    reviewee_id=ID,
+    direction={"type": "string", "enum": ["of_freelancer", "of_client"]},
+    rating={"type": "integer", "minimum": 1, "maximum": 5},
+)

@@ -1,0 +1,46 @@
+"""The gig marketplace's settings: defaults read from the environment, merged into
+django.conf.settings at start-up (gigsy/contexts.py)."""
+
+from __future__ import annotations
+
+import environ
+
+env = environ.Env()
+
+# A submitted milestone the client neither approves nor sends back is approved this many days
+# after its submission (Upwork's 14 days); the sweep runs every GIGS_AUTO_APPROVE_SWEEP_SECONDS.
+GIGS_AUTO_APPROVE_DAYS = env.int("GIGS_AUTO_APPROVE_DAYS", default=14)
+GIGS_AUTO_APPROVE_SWEEP_SECONDS = env.float("GIGS_AUTO_APPROVE_SWEEP_SECONDS", default=300.0)
+# Reviews stay hidden until both parties reviewed or this many days passed since the contract
+# ended (double-blind); a review can be written only within the window.
+GIGS_REVIEW_WINDOW_DAYS = env.int("GIGS_REVIEW_WINDOW_DAYS", default=14)
+# Currencies a gig may be priced in (ISO 4217).
+GIGS_CURRENCIES = env.list("GIGS_CURRENCIES", default=["USD", "EUR", "GBP", "INR", "NGN", "KES"])
+# The longest an hourly contract may run, in weekly milestones.
+GIGS_MAX_WEEKS = env.int("GIGS_MAX_WEEKS", default=26)
+
+CELERY_BEAT_SCHEDULE = {
+    "gigs.auto_approve_milestones": {
+        "task": "gigs.auto_approve_milestones",
+        "schedule": GIGS_AUTO_APPROVE_SWEEP_SECONDS,
+        "options": {"expires": GIGS_AUTO_APPROVE_SWEEP_SECONDS},
+    },
+    "gigs.publish_due_reviews": {
+        "task": "gigs.publish_due_reviews",
+        "schedule": 3600.0,
+        "options": {"expires": 3600.0},
+    },
+}
+
+# Choice sets that share a field name get explicit OpenAPI component names.
+SPECTACULAR_SETTINGS = {
+    "ENUM_NAME_OVERRIDES": {
+        "GigStatusEnum": "apps.gigs.models.GigStatus",
+        "ApplicationStatusEnum": "apps.gigs.models.ApplicationStatus",
+        "ContractStatusEnum": "apps.gigs.models.ContractStatus",
+        "MilestoneStatusEnum": "apps.gigs.models.MilestoneStatus",
+        "PricingEnum": "apps.gigs.models.Pricing",
+        "ReportReasonEnum": "apps.gigs.models.ReportReason",
+        "ReviewDirectionEnum": "apps.gigs.models.ReviewDirection",
+    },
+}
