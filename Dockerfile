@@ -42,9 +42,11 @@ RUN pip install -r requirements/base.txt
 COPY . .
 
 # Static files (admin, Swagger UI sidecar) are collected at build time and served by WhiteNoise.
-# Production settings refuse to load without a strong SECRET_KEY and a certificate signing key,
-# so this one step gets random throw-away keys; it is not an ENV/ARG and is not kept anywhere in the image.
+# Production settings refuse to load without a strong SECRET_KEY, a certificate signing key and
+# an EMAIL_URL, so this one step gets random throw-away keys and a mail server it never talks
+# to; they are not ENV/ARG and are not kept anywhere in the image.
 RUN SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+    EMAIL_URL="smtp://localhost:25" \
     CERTIFICATE_SIGNING_KEY="$(python -c 'from cryptography.hazmat.primitives import serialization as s; from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey as K; print(K.generate().private_bytes(s.Encoding.PEM, s.PrivateFormat.PKCS8, s.NoEncryption()).decode())')" \
     python manage.py collectstatic --noinput \
     && mkdir -p var/media \

@@ -74,14 +74,16 @@ def settings_env(
 ) -> dict[str, str]:
     """This process's environment with `DJANGO_ENV=django_env` and `extra`. For prod: a fresh
     SECRET_KEY (tokens are signed with it: JWT_SIGNING_KEY is dropped), a throw-away
-    CERTIFICATE_SIGNING_KEY (with `keep_certificate_key`, only unless one is set) and JSON
-    logs. DJANGO_SETTINGS_MODULE is dropped: gigsy.settings.select() derives it."""
+    CERTIFICATE_SIGNING_KEY (with `keep_certificate_key`, only unless one is set), JSON logs and,
+    unless one is set, `EMAIL_URL=consolemail://` (prod refuses to start without one; benchmarks
+    send no mail). DJANGO_SETTINGS_MODULE is dropped: gigsy.settings.select() derives it."""
     env = {**os.environ, "DJANGO_ENV": django_env, **extra}
     if django_env == "prod":
         env["SECRET_KEY"] = secrets.token_urlsafe(64)
         if not (keep_certificate_key and "CERTIFICATE_SIGNING_KEY" in env):
             env["CERTIFICATE_SIGNING_KEY"] = throwaway_ed25519_pem()
         env["LOG_FORMAT"] = "json"
+        env.setdefault("EMAIL_URL", "consolemail://")
         env.pop("JWT_SIGNING_KEY", None)
     env.pop("DJANGO_SETTINGS_MODULE", None)
     return env

@@ -9,6 +9,8 @@ from .base import *  # noqa: F403
 from .base import (
     CERTIFICATE_KEY_ID,
     CERTIFICATE_RETIRED_JWKS,
+    EMAIL_BACKEND,
+    EMAIL_URL,
     LOG_LEVEL,
     SECRET_KEY,
     SIMPLE_JWT,
@@ -50,6 +52,22 @@ if not _is_private_key(env.str("CERTIFICATE_SIGNING_KEY", default="")):
     raise ImproperlyConfigured(
         "CERTIFICATE_SIGNING_KEY must hold the PEM private key certificates are signed with "
         "(generate: openssl genpkey -algorithm ed25519)."
+    )
+
+# Mail must reach people: unset, base.py writes it to files inside the container and nobody
+# gets a reset or verification link. consolemail:// and filemail:// are accepted when set on
+# purpose (a staging box), and every process then logs a warning at start (gigsy/mail/apps.py);
+# memorymail:// is refused (messages would vanish with the worker's memory).
+if not EMAIL_URL:
+    raise ImproperlyConfigured(
+        "EMAIL_URL must be set in production: smtp+tls://user:password@smtp.example.com:587 "
+        "(STARTTLS), smtp+ssl://...:465, or an API provider's SMTP relay; consolemail:// to "
+        "print messages instead of sending them."
+    )
+if EMAIL_BACKEND == "django.core.mail.backends.locmem.EmailBackend":
+    raise ImproperlyConfigured(
+        "EMAIL_URL=memorymail:// keeps messages in a process's memory, where nobody reads "
+        "them: set an SMTP URL (or consolemail:// to print them)."
     )
 
 # Retired keys are published: a private member would leak a key, and a retired kid equal to the

@@ -7,7 +7,7 @@ import secrets
 
 import pytest
 
-from tests.platform.test_settings import ed25519_pem, manage
+from tests.platform.test_settings import PROD_EMAIL_URL, ed25519_pem, manage
 
 
 def deploy_check(**env: str):
@@ -20,6 +20,7 @@ def deploy_check(**env: str):
         SECRET_KEY=secrets.token_urlsafe(64),
         ALLOWED_HOSTS="api.gigsy.example",
         CERTIFICATE_SIGNING_KEY=ed25519_pem(),
+        EMAIL_URL=PROD_EMAIL_URL,
         **env,
     )
 
@@ -45,6 +46,8 @@ def test_the_compose_environment_passes_the_check():
         NUM_PROXIES="1",
         LOG_FORMAT="json",
         PUBLIC_API_URL="https://api.gigsy.example",
+        DEFAULT_FROM_EMAIL="Gigsy <no-reply@gigsy.example>",
+        PUBLIC_APP_URL="https://app.gigsy.example",
         CORS_ALLOWED_ORIGINS="https://app.gigsy.example",
     )
 

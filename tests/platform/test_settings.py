@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+# Production refuses to start without somewhere to send mail (tests/platform/test_prod_mail.py).
+PROD_EMAIL_URL = "smtp+tls://mailer:s3cret@smtp.example.com:587"
 
 
 def ed25519_pem() -> str:
@@ -69,6 +71,7 @@ def test_prod_passes_the_deployment_checklist_without_warnings():
         SECRET_KEY=secrets.token_urlsafe(64),
         ALLOWED_HOSTS="api.gigsy.example",
         CERTIFICATE_SIGNING_KEY=ed25519_pem(),
+        EMAIL_URL=PROD_EMAIL_URL,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -112,6 +115,7 @@ def prod_check(**env: str) -> subprocess.CompletedProcess:
         SECRET_KEY=secrets.token_urlsafe(64),
         CERTIFICATE_SIGNING_KEY=ed25519_pem(),
         CERTIFICATE_KEY_ID="certificates-2",
+        EMAIL_URL=PROD_EMAIL_URL,
         **env,
     )
 
