@@ -1,0 +1,1 @@
+"""certificate.issued / certificate.revoked -> the held-credential read model."""

@@ -1,0 +1,1 @@
+"""user.deleted -> erase or pseudonymize what gigs holds about the person."""

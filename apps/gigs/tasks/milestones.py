@@ -1,0 +1,1 @@
+"""Periodic milestone work: auto-approval of submitted milestones."""

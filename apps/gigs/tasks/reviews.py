@@ -1,0 +1,1 @@
+"""Periodic review work: publishing reviews whose blind window passed."""
