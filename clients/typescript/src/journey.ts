@@ -128,6 +128,61 @@ async function resetPassword(api: GigsyClient, inbox: Inbox, email: string, newP
   }
 }
 
+/**
+ * Roles are a set: a learner who wants to hire becomes a client at once; teaching waits for an
+ * operator (`requested_roles`), and a request can be withdrawn. The next request's permission
+ * checks see the change; the next token's `roles` claim carries it.
+ */
+async function addRoles(session: Session): Promise<Schemas["UserOutput"]> {
+  const hiring = ok(await session.api.POST("/api/v1/auth/roles", { body: { role: "client" } }));
+  const held: Schemas["RoleEnum"][] = hiring.roles;
+  console.log(`roles held: ${held.join(", ")}`);
+  const teaching = ok(await session.api.POST("/api/v1/auth/roles", { body: { role: "instructor" } }));
+  const waiting: Schemas["RoleEnum"][] = teaching.requested_roles;
+  console.log(`waiting for an operator: ${waiting.join(", ") || "nothing"}`);
+  await refresh(session);
+  const { data, error } = await session.api.DELETE("/api/v1/auth/roles/{role}", {
+    params: { path: { role: "instructor" } },
+  });
+  if (error !== undefined) {
+    // 404 role_not_held (neither held nor asked for), 409 last_role (the account's only role).
+    const code: ErrorCode = error.error.code;
+    console.log(`request not withdrawn: ${code}`);
+    return teaching;
+  }
+  console.log(`withdrawn; still asking for: ${data.requested_roles.join(", ") || "nothing"}`);
+  return data;
+}
+
+/** Signed in on a second device: list the live sessions and end every one but this. */
+async function endOtherSessions(session: Session, anonymous: GigsyClient, email: string, password: string): Promise<void> {
+  const phone = ok(await anonymous.POST("/api/v1/auth/token", { body: { email, password } }));
+  const sessions: Schemas["PaginatedSessionOutputList"] = ok(
+    await session.api.GET("/api/v1/auth/sessions", { params: { query: { page: 1 } } }),
+  );
+  for (const live of sessions.results) {
+    const where = live.network === "" ? "an unknown network" : live.network;
+    const mark = live.current ? " (this one)" : "";
+    console.log(`${live.device_label} from ${where}, since ${live.created_at}, last used ${live.last_used_at}${mark}`);
+  }
+  for (const other of sessions.results.filter((live) => !live.current)) {
+    const { error, response } = await session.api.DELETE("/api/v1/auth/sessions/{session_id}", {
+      params: { path: { session_id: other.id } },
+    });
+    if (error !== undefined) {
+      // 404: ended meanwhile (or not mine): nothing left to do.
+      const code: ErrorCode = error.error.code;
+      console.log(`${other.device_label}: ${code}`);
+    } else {
+      console.log(`ended ${other.device_label} (${response.status})`);
+    }
+  }
+  // The ended session's refresh token stops at once (its access token within minutes).
+  const { error } = await anonymous.POST("/api/v1/auth/token/refresh", { body: { refresh: phone.refresh } });
+  const outcome: ErrorCode | "still refreshes" = error?.error.code ?? "still refreshes";
+  console.log(`the other device's refresh token: ${outcome}`);
+}
+
 // --- catalog -------------------------------------------------------------------------------------
 /** The catalog's filter: skills of published courses, with how many courses teach each. */
 async function skillsForFilter(api: GigsyClient): Promise<Schemas["SkillOutput"][]> {
@@ -343,14 +398,17 @@ export async function journey(baseUrl: string, inbox?: Inbox): Promise<void> {
   const failure = await failedLogIn(anonymous, email);
   console.log(`a wrong password answers ${failure ?? "nothing"}`);
   let session = await logIn(anonymous, baseUrl, email, password);
+  let currentPassword = password;
   await refresh(session);
   if (inbox !== undefined) {
     await verifyEmail(session, inbox, email);
     // Forgot the password: a reset ends every session, so sign in again with the new one.
-    const newPassword = `${password} again`;
-    await resetPassword(anonymous, inbox, email, newPassword);
-    session = await logIn(anonymous, baseUrl, email, newPassword);
+    currentPassword = `${password} again`;
+    await resetPassword(anonymous, inbox, email, currentPassword);
+    session = await logIn(anonymous, baseUrl, email, currentPassword);
   }
+  await addRoles(session);
+  await endOtherSessions(session, anonymous, email, currentPassword);
 
   const skills = await skillsForFilter(session.api);
   const courses = await browseCatalog(session.api, skills[0]?.slug ?? "react");
