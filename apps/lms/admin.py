@@ -15,7 +15,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
@@ -58,10 +58,28 @@ class ModuleInline(admin.TabularInline):
     show_change_link = True
 
 
+class InstructorsFilter(admin.SimpleListFilter):
+    """Courses nobody teaches any more: their only instructor deleted their account (ADR 0023)
+    and learners keep the course; an operator finds them here to give them a new instructor
+    (the instructors inline) or archive them."""
+
+    title = "instructors"
+    parameter_name = "instructors"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("none", "None")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Course]) -> QuerySet[Course]:
+        if self.value() == "none":
+            taught = CourseInstructor.objects.filter(course=OuterRef("pk"))
+            return queryset.filter(~Exists(taught))
+        return queryset
+
+
 @admin.register(Course)
 class CourseAdmin(admin.ModelAdmin):
     list_display = ("title", "slug", "level", "status", "published_at")
-    list_filter = ("status", "level")
+    list_filter = ("status", "level", InstructorsFilter)
     search_fields = ("title", "slug", "summary")
     prepopulated_fields = {"slug": ("title",)}
     filter_horizontal = ("prerequisites",)

@@ -304,6 +304,12 @@ def delete_course(*, course: Course, user: accounts.Principal) -> None:
             "A course that was published can't be deleted; archive it instead.",
             code=LmsError.NOT_DRAFT,
         )
+    delete_draft(course=course)
+
+
+def delete_draft(*, course: Course) -> None:
+    """Delete a draft course with everything in it, its lesson files after commit. The caller
+    has checked who may, and that it is a draft, under the course's row lock."""
     lessons = Lesson.objects.filter(module__course=course)
     media = [lesson.media for lesson in lessons if lesson.media]
     course.quizzes.all().delete()  # quizzes PROTECT their bank, which the course cascades to

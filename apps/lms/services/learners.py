@@ -12,6 +12,7 @@ latest data, and an upsert waits for an enrollment's uncommitted insert instead 
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 
 from apps.accounts import public as accounts
 from apps.lms.models import Learner
@@ -37,6 +38,14 @@ def refresh_learner(*, user_id: int) -> None:
     with them, by cascade)."""
     summary = accounts.get_user(user_id)
     if summary is None:
+        return
+    if not summary.is_active:
+        # An inactive account cannot be enrolling, so no insert can be racing: refresh a copy
+        # lms has, never make one. A deleted account's copy, erased on `user.deleted`, must
+        # not come back with a late `user.updated` (docs/decisions/0023).
+        Learner.objects.filter(user_id=user_id).update(
+            display_name=summary.display_name, email=summary.email, refreshed_at=timezone.now()
+        )
         return
     Learner.objects.bulk_create(
         [_row(summary)],
