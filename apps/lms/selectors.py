@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -31,9 +31,12 @@ from apps.accounts import public as accounts
 from apps.lms.models import (
     Course,
     CourseInstructor,
+    CourseInvitation,
     CourseStatus,
     Enrollment,
     EnrollmentStatus,
+    InvitationStatus,
+    Learner,
     Lesson,
     LessonCompletion,
     Module,
@@ -495,4 +498,82 @@ def answers_revealed(*, quiz: Quiz, user_id: int) -> bool:
         passed=any(r["passed"] for r in rows),
         attempts_left=_attempts_left(quiz, len(rows)),
         answering=_answering(rows, timezone.now()),
+    )
+
+
+# --- what lms holds about one person (public.export_user) ---------------------------------------
+# One query each, whatever the number of rows: an export reads every row of the person's.
+
+
+def learner_copy(*, user_id: int) -> Learner | None:
+    return Learner.objects.filter(user_id=user_id).first()
+
+
+def enrollments_with_progress(*, user_id: int) -> QuerySet[Enrollment]:
+    """Every enrollment of the user (withdrawn included), oldest first, with its course and
+    its progress (`with_percent`)."""
+    return with_percent(
+        Enrollment.objects.filter(user_id=user_id)
+        .select_related("course")
+        .defer("course__description", "course__search_vector")
+        .order_by("enrolled_at", "pk")
+    )
+
+
+def lesson_completions_of(*, user_id: int) -> QuerySet[LessonCompletion]:
+    """The lessons the user completed (current cycle of each enrollment: a reset deletes the
+    old cycle's), with their module and course."""
+    return (
+        LessonCompletion.objects.filter(enrollment__user_id=user_id)
+        .select_related("lesson__module__course")
+        .defer("lesson__body", "lesson__module__course__description")
+        .order_by("completed_at", "pk")
+    )
+
+
+def attempts_with_quiz(*, user_id: int) -> QuerySet[QuizAttempt]:
+    """Every quiz attempt of the user, every cycle, oldest first, with its quiz and course."""
+    return (
+        QuizAttempt.objects.filter(user_id=user_id)
+        .select_related("quiz__course")
+        .defer("quiz__course__description", "quiz__course__search_vector")
+        .order_by("started_at", "pk")
+    )
+
+
+def questions_by_id(ids: Iterable[int]) -> dict[int, Question]:
+    """Questions by id (retired ones included), in one query."""
+    wanted = set(ids)
+    return {q.pk: q for q in Question.objects.filter(pk__in=wanted)} if wanted else {}
+
+
+def invitations_received(*, user_id: int, email: str | None) -> QuerySet[CourseInvitation]:
+    """Invitations the user answered, and those pending for their current email."""
+    addressed = Q(answered_by_id=user_id)
+    if email:
+        addressed |= Q(email=email.lower(), status=InvitationStatus.PENDING)
+    return (
+        CourseInvitation.objects.filter(addressed)
+        .select_related("course")
+        .defer("course__description", "course__search_vector")
+        .order_by("created_at", "pk")
+    )
+
+
+def invitations_sent(*, user_id: int) -> QuerySet[CourseInvitation]:
+    return (
+        CourseInvitation.objects.filter(invited_by_id=user_id)
+        .select_related("course")
+        .defer("course__description", "course__search_vector")
+        .order_by("created_at", "pk")
+    )
+
+
+def teaching_links(*, user_id: int) -> QuerySet[CourseInstructor]:
+    """The user's places among courses' instructors (owner or co-instructor), with the course."""
+    return (
+        CourseInstructor.objects.filter(user_id=user_id)
+        .select_related("course")
+        .defer("course__description", "course__search_vector")
+        .order_by("course_id")
     )
