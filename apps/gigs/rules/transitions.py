@@ -35,9 +35,10 @@ def check(transitions: Mapping[str, Transition], *, action: str, status: str, wh
     if status in transition.sources:
         return transition.target
     allowed = allowed_actions(transitions, status)
+    # The action is named, not conjugated: "close" + "ed" or "submit" + "ed" reads wrong.
     raise ConflictError(
-        f"The {what} is {status.replace('_', ' ')}; it cannot be {action.replace('_', ' ')}"
-        + (f"ed now (allowed: {', '.join(allowed)})." if allowed else "ed any more."),
+        f"The {what} is {status.replace('_', ' ')}: `{action}` is not allowed "
+        + (f"now (allowed: {', '.join(allowed)})." if allowed else "any more."),
         code=GigsError.INVALID_TRANSITION,
         details={"current_status": status, "allowed": allowed},
     )
