@@ -2,4 +2,4 @@
 
 from django.urls import include, path
 
-urlpatterns = [path("gigs", include("apps.gigs.api.urls"))]
+urlpatterns = [path("", include("apps.gigs.api.urls"))]
