@@ -22,13 +22,14 @@ from __future__ import annotations
 from apps.accounts import public as accounts
 from apps.gigs import selectors
 from apps.gigs.errors import GigsError
-from apps.gigs.models import Application, Contract, Gig, GigStatus
+from apps.gigs.models import Application, Contract, Gig, GigStatus, Report
 from gigsy.errors import ForbiddenError, NotFoundError
 
 PUBLIC_GIG_STATUSES = (GigStatus.OPEN, GigStatus.IN_PROGRESS, GigStatus.COMPLETED)
 NO_SUCH_GIG = "No such gig."
 NO_SUCH_APPLICATION = "No such application."
 NO_SUCH_CONTRACT = "No such contract."
+NO_SUCH_REPORT = "No such report."
 
 
 def _uid(user: accounts.Principal) -> int | None:
@@ -159,3 +160,23 @@ def require_contract_freelancer(*, contract: Contract, user: accounts.Principal)
 def require_party(*, contract: Contract, user: accounts.Principal) -> None:
     if not is_party(contract=contract, user=user):
         raise ForbiddenError("Only the contract's parties may do this.")
+
+
+# --- moderation -----------------------------------------------------------------------------------
+
+
+def require_operator(user: accounts.Principal) -> None:
+    """Moderation decisions (dismissing a report, closing a gig) are operators' alone."""
+    if not accounts.is_operator(user):
+        raise ForbiddenError("Only operators may do this.")
+
+
+def visible_report(*, report_id: int, user: accounts.Principal, lock: bool = False) -> Report:
+    """A report, for the person who filed it and operators; 404 for everyone else (the gig's
+    client included: who reported them is not theirs to know)."""
+    report = selectors.report_by_id(report_id=report_id, lock=lock)
+    if report is None or not (
+        user.is_authenticated and (report.reporter_id == _uid(user) or accounts.is_operator(user))
+    ):
+        raise NotFoundError(NO_SUCH_REPORT)
+    return report

@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
-from apps.gigs.models import Application, Contract, Gig
+from django.db.models import Prefetch, Q, QuerySet
+
+from apps.gigs.models import (
+    ApplicantBlock,
+    Application,
+    Contract,
+    ContractStatus,
+    Gig,
+    HeldCredential,
+    Milestone,
+    MilestoneEvent,
+    Report,
+    Review,
+    UserRating,
+)
 
 
 def gig_by_id(*, gig_id: int, lock: bool = False) -> Gig | None:
@@ -24,3 +38,98 @@ def contract_by_id(*, contract_id: int, lock: bool = False) -> Contract | None:
     if lock:
         query = query.select_for_update()
     return query.filter(pk=contract_id).first()
+
+
+# --- moderation (reports, blocks) -----------------------------------------------------------------
+
+
+def report_by_id(*, report_id: int, lock: bool = False) -> Report | None:
+    query = Report.objects.all()
+    if lock:
+        query = query.select_for_update()
+    return query.filter(pk=report_id).first()
+
+
+def reports_by(*, reporter_id: int) -> QuerySet[Report]:
+    """The reports a person filed, newest first."""
+    return Report.objects.filter(reporter_id=reporter_id).order_by("-created_at", "-id")
+
+
+def blocks_by(*, client_id: int) -> QuerySet[ApplicantBlock]:
+    """The people a client blocked, most recent first."""
+    return ApplicantBlock.objects.filter(client_id=client_id).order_by("-created_at", "-id")
+
+
+def block_of(*, client_id: int, blocked_id: int) -> ApplicantBlock | None:
+    return ApplicantBlock.objects.filter(client_id=client_id, blocked_id=blocked_id).first()
+
+
+def is_blocked(*, client_id: int, applicant_id: int) -> bool:
+    """Whether the client blocked the applicant (applying to the client's gigs is refused)."""
+    return ApplicantBlock.objects.filter(client_id=client_id, blocked_id=applicant_id).exists()
+
+
+def has_applied_to_client(*, client_id: int, applicant_id: int) -> bool:
+    """Whether the person ever applied to one of the client's gigs (any status)."""
+    return Application.objects.filter(gig__client_id=client_id, applicant_id=applicant_id).exists()
+
+
+# --- what gigs holds about one person (public.export_user, the erasure) ---------------------------
+
+
+def gigs_posted_by(*, user_id: int) -> QuerySet[Gig]:
+    return Gig.objects.filter(client_id=user_id).order_by("created_at", "id")
+
+
+def applications_made_by(*, user_id: int) -> QuerySet[Application]:
+    return (
+        Application.objects.filter(applicant_id=user_id)
+        .select_related("gig")
+        .order_by("created_at", "id")
+    )
+
+
+def contracts_of_party(*, user_id: int) -> QuerySet[Contract]:
+    """Contracts the person is a party to (either side), with milestones and their history
+    (three queries in all)."""
+    return (
+        Contract.objects.filter(Q(client_id=user_id) | Q(freelancer_id=user_id))
+        .prefetch_related(
+            Prefetch("milestones", queryset=Milestone.objects.order_by("position")),
+            Prefetch("milestones__history", queryset=MilestoneEvent.objects.order_by("at", "id")),
+        )
+        .order_by("started_at", "id")
+    )
+
+
+def active_contracts_of_party(*, user_id: int) -> QuerySet[Contract]:
+    return Contract.objects.filter(
+        Q(client_id=user_id) | Q(freelancer_id=user_id), status=ContractStatus.ACTIVE
+    ).order_by("started_at", "id")
+
+
+def reviews_written_by(*, user_id: int) -> QuerySet[Review]:
+    return Review.objects.filter(reviewer_id=user_id).order_by("created_at", "id")
+
+
+def published_reviews_of(*, user_id: int) -> QuerySet[Review]:
+    """Reviews of the person that are visible (a hidden one is not theirs to read yet)."""
+    return Review.objects.filter(reviewee_id=user_id, published_at__isnull=False).order_by(
+        "published_at", "id"
+    )
+
+
+def rating_of(*, user_id: int) -> UserRating | None:
+    return UserRating.objects.filter(user_id=user_id).first()
+
+
+def reports_filed_by(*, user_id: int) -> QuerySet[Report]:
+    return (
+        Report.objects.filter(reporter_id=user_id)
+        .select_related("gig")
+        .order_by("created_at", "id")
+    )
+
+
+def credentials_held_by(*, user_id: int) -> QuerySet[HeldCredential]:
+    return HeldCredential.objects.filter(user_id=user_id).order_by("certificate_id")

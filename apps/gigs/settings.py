@@ -41,6 +41,7 @@ SPECTACULAR_SETTINGS = {
         "MilestoneStatusEnum": "apps.gigs.models.MilestoneStatus",
         "PricingEnum": "apps.gigs.models.Pricing",
         "ReportReasonEnum": "apps.gigs.models.ReportReason",
+        "ReportStatusEnum": "apps.gigs.models.ReportStatus",
         "ReviewDirectionEnum": "apps.gigs.models.ReviewDirection",
     },
 }
