@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from apps.gigs.models import (
     ApplicantBlock,
     Application,
+    ApplicationStatus,
     Contract,
     ContractStatus,
     Gig,
@@ -72,6 +73,63 @@ def is_blocked(*, client_id: int, applicant_id: int) -> bool:
 def has_applied_to_client(*, client_id: int, applicant_id: int) -> bool:
     """Whether the person ever applied to one of the client's gigs (any status)."""
     return Application.objects.filter(gig__client_id=client_id, applicant_id=applicant_id).exists()
+
+
+# --- applications and hiring (docs/decisions/0026) -----------------------------------------------
+
+
+def holds_credential(*, user_id: int, course_id: int) -> bool:
+    """Whether the user holds a valid certificate of the course, per gigs' read model
+    (HeldCredential, fed by lms's certificate events)."""
+    return HeldCredential.objects.filter(
+        user_id=user_id, course_id=course_id, revoked=False
+    ).exists()
+
+
+def _for_display(query: QuerySet[Application]) -> QuerySet[Application]:
+    """Applications with their gig and, in the same query, the applicant's freelancer rating
+    (UserRating, absent until a review is published) and the contract an accepted one became,
+    so a page of them costs one query whatever its length."""
+    rating = UserRating.objects.filter(user_id=OuterRef("applicant_id"))
+    return query.select_related("gig").annotate(
+        applicant_rating_sum=Subquery(rating.values("freelancer_sum")[:1]),
+        applicant_rating_count=Subquery(rating.values("freelancer_count")[:1]),
+        contract_id=Subquery(
+            Contract.objects.filter(application_id=OuterRef("pk")).values("pk")[:1]
+        ),
+    )
+
+
+def applications_of_gig(*, gig_id: int, status: str | None = None) -> QuerySet[Application]:
+    """A gig's applications for its client, newest first."""
+    query = Application.objects.filter(gig_id=gig_id)
+    if status:
+        query = query.filter(status=status)
+    return _for_display(query).order_by("-created_at", "-id")
+
+
+def applications_of_applicant(
+    *, applicant_id: int, status: str | None = None
+) -> QuerySet[Application]:
+    """The applications a person made, newest first."""
+    query = Application.objects.filter(applicant_id=applicant_id)
+    if status:
+        query = query.filter(status=status)
+    return _for_display(query).order_by("-created_at", "-id")
+
+
+def application_for_display(*, application_id: int) -> Application | None:
+    return _for_display(Application.objects.filter(pk=application_id)).first()
+
+
+def open_applications(*, gig_id: int, lock: bool = False) -> QuerySet[Application]:
+    """The gig's applications still waiting for a decision (submitted or shortlisted)."""
+    query = Application.objects.filter(
+        gig_id=gig_id, status__in=(ApplicationStatus.SUBMITTED, ApplicationStatus.SHORTLISTED)
+    ).order_by("pk")
+    if lock:
+        query = query.select_for_update()
+    return query
 
 
 # --- what gigs holds about one person (public.export_user, the erasure) ---------------------------
