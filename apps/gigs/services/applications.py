@@ -32,6 +32,7 @@ from apps.gigs import policies, selectors
 from apps.gigs.errors import GigsError
 from apps.gigs.models import Application, ApplicationStatus, Gig, GigStatus
 from apps.gigs.rules.transitions import check, machine
+from apps.gigs.services import credentials
 from gigsy.errors import (
     ApplicationError,
     ConflictError,
@@ -113,7 +114,7 @@ def apply(
             "The client of this gig does not accept your applications.",
             code=GigsError.APPLICANT_BLOCKED,
         )
-    if gig.required_course_id is not None and not selectors.holds_credential(
+    if gig.required_course_id is not None and not _holds_credential(
         user_id=applicant_id, course_id=gig.required_course_id
     ):
         raise ForbiddenError(
@@ -143,6 +144,18 @@ def apply(
         ) from None
     _publish(application, gig)
     return application
+
+
+def _holds_credential(*, user_id: int, course_id: int) -> bool:
+    """The credential gate: gigs' read model first (fed by lms's certificate events); on a miss,
+    lms once, through the read model's own repair. A miss is a certificate issued before gigs'
+    consumer started (the stream keeps EVENTS_STREAM_MAX_AGE_DAYS of events) or one whose event
+    is still on its way; a revocation recorded by gigs is never undone by asking
+    (docs/decisions/0026)."""
+    if selectors.holds_credential(user_id=user_id, course_id=course_id):
+        return True
+    credentials.sync_credentials(user_id=user_id)
+    return selectors.holds_credential(user_id=user_id, course_id=course_id)
 
 
 def _constraint_of(exc: IntegrityError) -> str | None:

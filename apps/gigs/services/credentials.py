@@ -8,10 +8,12 @@ true, so an `issued` that arrives after the `revoked` of the same certificate (a
 retry that was parked in the dead-letter table and replayed) never opens the gate again. lms
 has no way to un-revoke a certificate; were one added, it would publish a new event type.
 
-`sync_credentials` repairs one person's rows from lms's public surface (manage.py
-gigs_sync_credentials): the read model is fed from the start, since gigs ships before any
-credential-gated gig exists, so no backfill is needed; the command is for a dead-lettered event
-an operator chose not to replay, or a doubt during support.
+`sync_credentials` brings one person's rows in line with lms's public surface. The read model
+is fed from the start (gigs ships before any credential-gated gig exists), but the stream keeps
+only EVENTS_STREAM_MAX_AGE_DAYS of events, so certificates issued long before gigs' consumer first
+ran never reach it: instead of a backfill, the gate asks lms through this function when the read
+model has no valid certificate (services/applications.py), and `manage.py gigs_sync_credentials`
+does the same by hand (a dead-lettered event not replayed, a doubt during support).
 """
 
 from __future__ import annotations
