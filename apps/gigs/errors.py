@@ -46,6 +46,13 @@ class GigsError(DescribedCodes):
         "The gig's terms can no longer change: an application was accepted.",
         "Change the contract's milestones instead, or agree to cancel them.",
     )
+    GIG_HAS_APPLICATIONS = (
+        "gig_has_applications",
+        409,
+        "The gig's pricing and currency cannot change while applications are active: their "
+        "bids were made in them. `fields` names the refused fields.",
+        "Keep the pricing and currency, or cancel the gig and post a new one.",
+    )
     UNKNOWN_CREDENTIAL = (
         "unknown_credential",
         400,

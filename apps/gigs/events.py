@@ -25,10 +25,19 @@ GIG = {
     "currency": CURRENCY,
     "pricing": {"type": "string", "enum": ["fixed", "hourly"]},
     "hourly_rate": NULLABLE_MONEY,
+    "weekly_hours_cap": {"type": ["integer", "null"], "minimum": 1},
     "remote": {"type": "boolean"},
     "location": TEXT,
     "deadline": NULLABLE_TEXT,
     "status": TEXT,
+    # The course certificate applicants must hold (null: anyone may apply).
+    "required_credential": {
+        "type": ["object", "null"],
+        "properties": {"course_id": ID, "course_title": TEXT},
+        "required": ["course_id", "course_title"],
+        "additionalProperties": False,
+    },
+    "published_at": {"type": ["string", "null"], "format": "date-time"},
 }
 APPLICATION = {
     "application_id": ID,

@@ -91,6 +91,12 @@ def require_gig_client(*, gig: Gig, user: accounts.Principal) -> None:
     raise ForbiddenError("Only the gig's client may do this.")
 
 
+def manages_gig(*, gig: Gig, user: accounts.Principal) -> bool:
+    """The gig's client or an operator: they see what the public page leaves out (the number
+    of applications)."""
+    return user.is_authenticated and (gig.client_id == _uid(user) or accounts.is_operator(user))
+
+
 def owned_gig(*, gig_id: int, user: accounts.Principal, lock: bool = False) -> Gig:
     gig = selectors.gig_by_id(gig_id=gig_id, lock=lock)
     if gig is None:

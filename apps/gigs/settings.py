@@ -18,6 +18,9 @@ GIGS_REVIEW_WINDOW_DAYS = env.int("GIGS_REVIEW_WINDOW_DAYS", default=14)
 GIGS_CURRENCIES = env.list("GIGS_CURRENCIES", default=["USD", "EUR", "GBP", "INR", "NGN", "KES"])
 # The longest an hourly contract may run, in weekly milestones.
 GIGS_MAX_WEEKS = env.int("GIGS_MAX_WEEKS", default=26)
+# Browse pages (GET /api/v1/gigs) are cached this long; any gig change retires them at once,
+# names and ratings may lag by this much (apps/gigs/catalog_cache.py). 0 turns the cache off.
+GIGS_BROWSE_CACHE_SECONDS = env.int("GIGS_BROWSE_CACHE_SECONDS", default=60)
 
 CELERY_BEAT_SCHEDULE = {
     "gigs.auto_approve_milestones": {

@@ -141,13 +141,14 @@ def test_the_real_contexts_register_their_settings_beat_entries_and_throttle_rat
 
 @pytest.mark.django_db
 def test_seed_runs_every_contexts_seed_commands_in_installed_apps_order():
-    assert seed_commands() == ["seed_demo", "seed_demo_courses"]
+    assert seed_commands() == ["seed_demo", "seed_demo_courses", "seed_demo_gigs"]
     out = StringIO()
 
     call_command("seed", stdout=out)
 
     lines = out.getvalue().splitlines()
     assert lines.index("seed: seed_demo") < lines.index("seed: seed_demo_courses")
+    assert lines.index("seed: seed_demo_courses") < lines.index("seed: seed_demo_gigs")
 
 
 def module(name: str, **values: Any) -> ModuleType:

@@ -415,6 +415,96 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/gigs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Browse gigs (open by default), newest first; each with its client's name and rating
+         * @description Filters narrow together. `skills` matches gigs asking for ANY of the listed skills; `budget_min`/`budget_max` compare the budget in minor units (add `currency` to compare like with like); `status` is one of the public statuses.
+         */
+        get: operations["gigs_list"];
+        put?: never;
+        /** Post a gig (verified clients): a draft, or open at once with `publish: true` */
+        post: operations["gigs_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/gigs/{gig_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A gig page (a draft, cancelled or closed gig: its client and operators only) */
+        get: operations["gigs_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Edit a draft or open gig (its client); frozen once an application is accepted */
+        patch: operations["gigs_partial_update"];
+        trace?: never;
+    };
+    "/api/v1/gigs/{gig_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a draft or open gig (its client); waiting applications are rejected */
+        post: operations["gigs_cancel_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/gigs/{gig_id}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Open a draft for applications (its client) */
+        post: operations["gigs_publish_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/gigs/mine": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My gigs, every status, newest first, each with its active applications counted */
+        get: operations["gigs_mine_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/lms/attempts/{attempt_id}": {
         parameters: {
             query?: never;
@@ -1102,6 +1192,14 @@ export interface components {
             title: string;
             question_count: number;
         };
+        /**
+         * @description An input serializer that refuses unknown keys: they are a client bug (a typo, or a
+         *     read-only field), so say so instead of silently ignoring them.
+         */
+        CancelInputRequest: {
+            /** @description optional; shown on the gig page */
+            reason?: string;
+        };
         CertificateOutput: {
             id: number;
             course: string;
@@ -1126,6 +1224,16 @@ export interface components {
         ChoiceOutput: {
             id: string;
             text: string;
+        };
+        ClientOutput: {
+            id: number;
+            display_name: string;
+            /**
+             * Format: double
+             * @description average of published reviews as a client, 1-5
+             */
+            rating: number | null;
+            rating_count: number;
         };
         CourseDetailOutput: {
             slug: string;
@@ -1206,6 +1314,11 @@ export interface components {
          * @enum {string}
          */
         CourseStatusEnum: "draft" | "published" | "archived";
+        CredentialOutput: {
+            course_id: number;
+            /** @description the course's title when the gig was saved */
+            course_title: string;
+        };
         /**
          * @description An input serializer that refuses unknown keys: they are a client bug (a typo, or a
          *     read-only field), so say so instead of silently ignoring them.
@@ -1268,7 +1381,7 @@ export interface components {
          */
         EnrollmentStatusEnum: "active" | "completed" | "withdrawn";
         /** @enum {string} */
-        ErrorCodeEnum: "already_published" | "already_revoked" | "already_submitted" | "archived" | "authentication_failed" | "bad_request" | "bank_in_use" | "conflict" | "email_already_verified" | "email_taken" | "empty_course" | "empty_quiz" | "has_learner_progress" | "invalid_reset_token" | "invalid_verification_token" | "invitation_answered" | "issuer_not_verified" | "last_instructor" | "last_role" | "length_required" | "link_expired" | "malformed_request" | "method_not_allowed" | "no_active_account" | "no_attempts_left" | "not_acceptable" | "not_authenticated" | "not_draft" | "not_enrolled" | "not_found" | "not_published" | "owner_remains" | "payload_too_large" | "pdf_not_ready" | "permission_denied" | "prerequisites_missing" | "revoked" | "role_not_held" | "server_error" | "slug_taken" | "throttled" | "time_limit_exceeded" | "token_not_valid" | "too_many_instructors" | "unsupported_media_type" | "user_inactive" | "user_not_found" | "validation_error";
+        ErrorCodeEnum: "already_applied" | "already_published" | "already_reported" | "already_revoked" | "already_submitted" | "applicant_blocked" | "archived" | "authentication_failed" | "bad_request" | "bank_in_use" | "conflict" | "credential_required" | "email_already_verified" | "email_not_verified" | "email_taken" | "empty_course" | "empty_quiz" | "gig_has_applications" | "gig_has_contract" | "gig_not_open" | "has_learner_progress" | "hours_over_cap" | "invalid_reset_token" | "invalid_transition" | "invalid_verification_token" | "invitation_answered" | "issuer_not_verified" | "last_instructor" | "last_role" | "length_required" | "link_expired" | "malformed_request" | "method_not_allowed" | "no_active_account" | "no_attempts_left" | "no_cancellation_proposed" | "not_acceptable" | "not_authenticated" | "not_draft" | "not_enrolled" | "not_found" | "not_published" | "not_reviewable" | "own_gig" | "own_proposal" | "owner_remains" | "payload_too_large" | "pdf_not_ready" | "permission_denied" | "prerequisites_missing" | "revoked" | "role_not_held" | "role_required" | "server_error" | "slug_taken" | "throttled" | "time_limit_exceeded" | "token_not_valid" | "too_many_instructors" | "unknown_credential" | "unsupported_media_type" | "user_inactive" | "user_not_found" | "validation_error";
         ErrorDetail: {
             code: components["schemas"]["ErrorCodeEnum"];
             message: string;
@@ -1282,6 +1395,117 @@ export interface components {
         ErrorEnvelope: {
             error: components["schemas"]["ErrorDetail"];
         };
+        /** @description A gig in the browse list. */
+        GigCardOutput: {
+            id: number;
+            title: string;
+            skills: string[];
+            /** @description minor units */
+            budget_amount: number;
+            currency: string;
+            pricing: components["schemas"]["PricingEnum"];
+            /** @description minor units per hour */
+            hourly_rate: number | null;
+            weekly_hours_cap: number | null;
+            /** Format: date */
+            deadline: string | null;
+            remote: boolean;
+            location: string;
+            status: components["schemas"]["GigStatusEnum"];
+            /** Format: date-time */
+            published_at: string | null;
+            /** @description the description's first 280 characters */
+            excerpt: string;
+            required_credential: components["schemas"]["CredentialOutput"] | null;
+            client: components["schemas"]["ClientOutput"];
+        };
+        /**
+         * @description An input serializer that refuses unknown keys: they are a client bug (a typo, or a
+         *     read-only field), so say so instead of silently ignoring them.
+         */
+        GigCreateInputRequest: {
+            title: string;
+            /** @description Markdown (CommonMark; rendered without raw HTML), as lesson bodies */
+            description: string;
+            /** @description lower-case skill slugs (the course skills' vocabulary), at most 20 */
+            skills?: string[];
+            /**
+             * Format: int64
+             * @description integer minor units (cents): the price, or an hourly gig's overall cap
+             */
+            budget_amount: number;
+            /** @description ISO 4217, upper case; one of GIGS_CURRENCIES */
+            currency: string;
+            pricing?: components["schemas"]["PricingEnum"];
+            /**
+             * Format: int64
+             * @description hourly gigs only: minor units per hour
+             */
+            hourly_rate?: number | null;
+            /** @description hourly gigs only: the most hours a week the gig pays for */
+            weekly_hours_cap?: number | null;
+            /**
+             * Format: date
+             * @description not in the past
+             */
+            deadline?: string | null;
+            /** @description default true */
+            remote?: boolean;
+            /** @description needed when not remote */
+            location?: string;
+            /**
+             * Format: int64
+             * @description a published course whose certificate applicants must hold
+             */
+            required_course_id?: number | null;
+            /**
+             * @description open the gig at once instead of a draft
+             * @default false
+             */
+            publish?: boolean;
+        };
+        /** @description The gig page. */
+        GigPageOutput: {
+            id: number;
+            title: string;
+            skills: string[];
+            /** @description minor units */
+            budget_amount: number;
+            currency: string;
+            pricing: components["schemas"]["PricingEnum"];
+            /** @description minor units per hour */
+            hourly_rate: number | null;
+            weekly_hours_cap: number | null;
+            /** Format: date */
+            deadline: string | null;
+            remote: boolean;
+            location: string;
+            status: components["schemas"]["GigStatusEnum"];
+            /** Format: date-time */
+            published_at: string | null;
+            /** @description Markdown (CommonMark; rendered without raw HTML), as lesson bodies */
+            description: string;
+            /** @description why the client cancelled or an operator closed the gig (empty otherwise) */
+            status_reason: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            required_credential: components["schemas"]["CredentialOutput"] | null;
+            client: components["schemas"]["ClientOutput"];
+            /** @description active applications; for the gig's client and operators only (null) */
+            application_count: number | null;
+        };
+        /**
+         * @description * `draft` - Draft
+         *     * `open` - Open
+         *     * `in_progress` - In progress
+         *     * `completed` - Completed
+         *     * `cancelled` - Cancelled
+         *     * `closed` - Closed
+         * @enum {string}
+         */
+        GigStatusEnum: "draft" | "open" | "in_progress" | "completed" | "cancelled" | "closed";
         /** @description One enrollment: figures of the current cycle, as in the learner's own progress. */
         GradebookRowOutput: {
             enrollment_id: number;
@@ -1564,6 +1788,36 @@ export interface components {
             /** Format: date-time */
             completed_at: string | null;
         };
+        /** @description One of the caller's own gigs. */
+        MyGigOutput: {
+            id: number;
+            title: string;
+            skills: string[];
+            /** @description minor units */
+            budget_amount: number;
+            currency: string;
+            pricing: components["schemas"]["PricingEnum"];
+            /** @description minor units per hour */
+            hourly_rate: number | null;
+            weekly_hours_cap: number | null;
+            /** Format: date */
+            deadline: string | null;
+            remote: boolean;
+            location: string;
+            status: components["schemas"]["GigStatusEnum"];
+            /** Format: date-time */
+            published_at: string | null;
+            /** @description the description's first 280 characters */
+            excerpt: string;
+            status_reason: string;
+            /** @description active applications */
+            application_count: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            required_credential: components["schemas"]["CredentialOutput"] | null;
+        };
         OpenAttemptOutput: {
             id: number;
             number: number;
@@ -1668,6 +1922,22 @@ export interface components {
             previous: string | null;
             results: components["schemas"]["EnrollmentListOutput"][];
         };
+        /** @description One page of GigCardOutput items. */
+        PaginatedGigCardOutputList: {
+            /** @description Items on every page together. */
+            count: number;
+            /**
+             * Format: uri
+             * @description The next page's URL.
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description The previous page's URL.
+             */
+            previous: string | null;
+            results: components["schemas"]["GigCardOutput"][];
+        };
         /** @description One page of GradebookRowOutput items. */
         PaginatedGradebookRowOutputList: {
             /** @description Items on every page together. */
@@ -1699,6 +1969,22 @@ export interface components {
              */
             previous: string | null;
             results: components["schemas"]["InvitationOutput"][];
+        };
+        /** @description One page of MyGigOutput items. */
+        PaginatedMyGigOutputList: {
+            /** @description Items on every page together. */
+            count: number;
+            /**
+             * Format: uri
+             * @description The next page's URL.
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description The previous page's URL.
+             */
+            previous: string | null;
+            results: components["schemas"]["MyGigOutput"][];
         };
         /** @description One page of QuizSummaryOutput items. */
         PaginatedQuizSummaryOutputList: {
@@ -1807,6 +2093,42 @@ export interface components {
          * @description An input serializer that refuses unknown keys: they are a client bug (a typo, or a
          *     read-only field), so say so instead of silently ignoring them.
          */
+        PatchedGigUpdateInputRequest: {
+            title?: string;
+            /** @description Markdown (CommonMark; rendered without raw HTML), as lesson bodies */
+            description?: string;
+            /** @description lower-case skill slugs (the course skills' vocabulary), at most 20 */
+            skills?: string[];
+            /** Format: int64 */
+            budget_amount?: number;
+            currency?: string;
+            pricing?: components["schemas"]["PricingEnum"];
+            /**
+             * Format: int64
+             * @description hourly gigs only: minor units per hour
+             */
+            hourly_rate?: number | null;
+            /** @description hourly gigs only: the most hours a week the gig pays for */
+            weekly_hours_cap?: number | null;
+            /**
+             * Format: date
+             * @description not in the past
+             */
+            deadline?: string | null;
+            /** @description default true */
+            remote?: boolean;
+            /** @description needed when not remote */
+            location?: string;
+            /**
+             * Format: int64
+             * @description a published course whose certificate applicants must hold
+             */
+            required_course_id?: number | null;
+        };
+        /**
+         * @description An input serializer that refuses unknown keys: they are a client bug (a typo, or a
+         *     read-only field), so say so instead of silently ignoring them.
+         */
         PatchedLessonUpdateInputRequest: {
             title?: string;
             kind?: components["schemas"]["LessonKindEnum"];
@@ -1874,6 +2196,12 @@ export interface components {
              */
             reveal_answers?: components["schemas"]["RevealAnswersEnum"];
         };
+        /**
+         * @description * `fixed` - Fixed price
+         *     * `hourly` - Hourly
+         * @enum {string}
+         */
+        PricingEnum: "fixed" | "hourly";
         ProgressOutput: {
             percent: number;
             completed_lesson_ids: number[];
@@ -4132,6 +4460,651 @@ export interface operations {
             };
             /** @description Error */
             410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (`throttled`; `Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    gigs_list: {
+        parameters: {
+            query?: {
+                /** @description minor units, inclusive */
+                budget_max?: number;
+                /** @description minor units, inclusive */
+                budget_min?: number;
+                /** @description a client's user id */
+                client?: number;
+                currency?: string;
+                /** @description 1-based page number (past the last page: 404) */
+                page?: number;
+                /** @description items per page (at most 100) */
+                page_size?: number;
+                /**
+                 * @description * `fixed` - Fixed price
+                 *     * `hourly` - Hourly
+                 */
+                pricing?: "fixed" | "hourly";
+                /** @description text search in title and description (every word; the last as a prefix) */
+                q?: string;
+                remote?: boolean | null;
+                /** @description comma-separated skill slugs: gigs asking for ANY of them */
+                skills?: string;
+                /**
+                 * @description default open
+                 *
+                 *     * `open` - Open
+                 *     * `in_progress` - In progress
+                 *     * `completed` - Completed
+                 */
+                status?: "open" | "in_progress" | "completed";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedGigCardOutputList"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `fields`, `malformed_request`, ...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The `Accept` header asks for a representation this operation does not offer */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (`throttled`; `Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    gigs_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GigCreateInputRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    /** @description The absolute URL of the created resource (docs/decisions/0005) */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GigPageOutput"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `fields`, `malformed_request`, ...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Signed in but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The `Accept` header asks for a representation this operation does not offer */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A chunked body: send it with a `Content-Length` header (`length_required`) */
+            411: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Body sent with a content type this operation does not read (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (`throttled`; `Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    gigs_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                gig_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GigPageOutput"];
+                };
+            };
+            /** @description Invalid input: `validation_error` with `fields`, `malformed_request` (unreadable body, NUL in the URL), ... */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The `Accept` header asks for a representation this operation does not offer */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (`throttled`; `Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    gigs_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                gig_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedGigUpdateInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GigPageOutput"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `fields`, `malformed_request`, ...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Signed in but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The `Accept` header asks for a representation this operation does not offer */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Conflicts with the object's current state (a specific `code` says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A chunked body: send it with a `Content-Length` header (`length_required`) */
+            411: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Body sent with a content type this operation does not read (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (`throttled`; `Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    gigs_cancel_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                gig_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CancelInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GigPageOutput"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `fields`, `malformed_request`, ...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Signed in but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The `Accept` header asks for a representation this operation does not offer */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Conflicts with the object's current state (a specific `code` says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A chunked body: send it with a `Content-Length` header (`length_required`) */
+            411: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Body sent with a content type this operation does not read (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (`throttled`; `Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    gigs_publish_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                gig_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GigPageOutput"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `fields`, `malformed_request`, ...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Signed in but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The `Accept` header asks for a representation this operation does not offer */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Conflicts with the object's current state (a specific `code` says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (`throttled`; `Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    gigs_mine_list: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number (past the last page: 404) */
+                page?: number;
+                /** @description items per page (at most 100) */
+                page_size?: number;
+                /**
+                 * @description * `draft` - Draft
+                 *     * `open` - Open
+                 *     * `in_progress` - In progress
+                 *     * `completed` - Completed
+                 *     * `cancelled` - Cancelled
+                 *     * `closed` - Closed
+                 */
+                status?: "draft" | "open" | "in_progress" | "completed" | "cancelled" | "closed";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedMyGigOutputList"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `fields`, `malformed_request`, ...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The `Accept` header asks for a representation this operation does not offer */
+            406: {
                 headers: {
                     [name: string]: unknown;
                 };
