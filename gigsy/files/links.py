@@ -11,6 +11,9 @@ the storage the file lives in:
   the download name and the disposition; the view refuses it after `FILE_LINK_SECONDS`.
 - anything else: the storage's own URL, made absolute.
 
+`seconds=` gives one link another lifetime (an emailed data export link works for hours, not
+minutes): S3 signs it for that long, a local token carries it under its signature.
+
 A link is a bearer credential for minutes: issue one only for a file the caller may see at that
 moment (the caller's policy decides; this module knows no app).
 """
@@ -58,8 +61,11 @@ def link_seconds() -> int:
     return int(settings.FILE_LINK_SECONDS)
 
 
-def file_link(file: FieldFile | None, *, filename: str | None = None) -> str | None:
-    """An absolute, short-lived URL that loads `file`; None when there is no file."""
+def file_link(
+    file: FieldFile | None, *, filename: str | None = None, seconds: int | None = None
+) -> str | None:
+    """An absolute, short-lived URL that loads `file`; None when there is no file. It works for
+    `seconds` (default FILE_LINK_SECONDS)."""
     if not file or not file.name:
         return None
     name = str(file.name)
@@ -67,48 +73,55 @@ def file_link(file: FieldFile | None, *, filename: str | None = None) -> str | N
     download_name = filename or PurePath(name).name
     kind = type_of_name(name)
     inline = kind.family in INLINE
+    lifetime = link_seconds() if seconds is None else max(1, int(seconds))
     if _is_s3(storage):
-        seconds = link_seconds()
         url: str = storage.url(  # type: ignore[call-arg]  # S3Storage.url takes more than Storage
             name,
             parameters={
                 "ResponseContentType": kind.content_type,
                 "ResponseContentDisposition": content_disposition_header(not inline, download_name),
-                "ResponseCacheControl": f"private, max-age={seconds}",
+                "ResponseCacheControl": f"private, max-age={lifetime}",
             },
-            expire=seconds,
+            expire=lifetime,
         )
         return url
     if isinstance(storage, FileSystemStorage):
-        token = signing.TimestampSigner(salt=SALT).sign_object(
-            {"p": name, "f": download_name, "i": inline}
-        )
+        payload: dict[str, Any] = {"p": name, "f": download_name, "i": inline}
+        if seconds is not None:
+            payload["s"] = lifetime  # signed with the rest: the holder cannot extend it
+        token = signing.TimestampSigner(salt=SALT).sign_object(payload)
         return absolute(reverse(URL_NAME, kwargs={"token": token}))
     return absolute(storage.url(name))
 
 
 def read_link(token: str) -> LinkTarget:
     """The file a local link points at; LinkInvalidError or LinkExpiredError otherwise. The
-    signature is checked in constant time (django.core.signing)."""
-    seconds = link_seconds()
+    signature is checked in constant time (django.core.signing); the lifetime is the one the
+    link was signed with (`file_link(seconds=...)`), else FILE_LINK_SECONDS."""
     signer = signing.TimestampSigner(salt=SALT)
     try:
-        payload: Any = signer.unsign_object(token, max_age=seconds)
-    except signing.SignatureExpired:
-        raise LinkExpiredError() from None
+        payload: Any = signer.unsign_object(token)
     except (signing.BadSignature, ValueError):
         raise LinkInvalidError() from None
     if not isinstance(payload, dict) or not isinstance(payload.get("p"), str):
         raise LinkInvalidError()
+    signed_lifetime = payload.get("s")
+    seconds = (
+        signed_lifetime
+        if isinstance(signed_lifetime, int) and signed_lifetime > 0
+        else link_seconds()
+    )
     name = payload["p"]
     signed_at = signing.b62_decode(token.rsplit(signer.sep, 2)[1])
-    age = int(time.time()) - signed_at
+    age = time.time() - signed_at
+    if age > seconds:
+        raise LinkExpiredError()
     return LinkTarget(
         name=name,
         filename=str(payload.get("f") or PurePath(name).name),
         inline=bool(payload.get("i")),
         type=type_of_name(name),
-        seconds_left=max(0, seconds - age),
+        seconds_left=max(0, int(seconds - age)),
     )
 
 

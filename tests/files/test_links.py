@@ -3,6 +3,7 @@ header, refused (with the JSON envelope) once tampered with or expired."""
 
 from __future__ import annotations
 
+import json
 import time
 from urllib.parse import parse_qs, urlsplit
 
@@ -169,3 +170,58 @@ def test_with_s3_the_link_is_the_buckets_presigned_url(settings) -> None:
     assert query["response-content-type"] == "application/pdf"
     assert query["response-content-disposition"] == 'inline; filename="cert.pdf"'
     assert query["response-cache-control"] == "private, max-age=240"
+
+
+def test_a_link_can_be_given_its_own_lifetime(stored, settings) -> None:
+    """`file_link(seconds=...)` (a data export's link works for hours): the lifetime is signed
+    into the token, so FILE_LINK_SECONDS neither shortens nor lengthens it."""
+    settings.FILE_LINK_SECONDS = 1
+    long_lived = file_link(stored("export.zip", b"PK\x05\x06" + b"\x00" * 18), seconds=3600)
+    settings.FILE_LINK_SECONDS = 300
+    short_lived = file_link(stored("slides.pdf", PDF), seconds=1)
+
+    time.sleep(2.1)
+
+    response, body = fetch(long_lived)
+    assert response.status_code == 200
+    assert body.startswith(b"PK")
+    assert response["Content-Type"] == "application/zip"
+    assert "max-age=35" in response["Cache-Control"]  # what is left of its hour
+    expired = APIClient().get(path_of(short_lived))
+    assert expired.status_code == 410
+    assert expired.json()["error"]["code"] == "link_expired"
+
+
+def test_a_signed_lifetime_cannot_be_extended_by_the_holder(stored, settings) -> None:
+    settings.FILE_LINK_SECONDS = 300
+    link = file_link(stored("slides.pdf", PDF), seconds=1)
+    token = urlsplit(link).path.rsplit("/", 1)[1]
+    payload, stamp_and_signature = token.split(":", 1)
+    longer = {**signing.TimestampSigner(salt=SALT).unsign_object(token), "s": 3600}
+    forged_payload = signing.b64_encode(json.dumps(longer, separators=(",", ":")).encode())
+    forged_payload = forged_payload.decode()
+
+    response = APIClient().get(f"/api/v1/files/{forged_payload}:{stamp_and_signature}")
+
+    assert response.status_code == 404
+    assert payload != forged_payload
+
+
+def test_with_s3_a_link_is_presigned_for_its_own_lifetime(settings) -> None:
+    settings.FILE_LINK_SECONDS = 240
+    storage = S3Storage(
+        bucket_name="gigsy-media",
+        endpoint_url="http://127.0.0.1:9000",
+        region_name="us-east-1",
+        access_key="AKIAEXAMPLE",
+        secret_key="example-secret",
+        signature_version="s3v4",
+        querystring_auth=True,
+    )
+
+    link = file_link(FieldFile(None, FileField(storage=storage), "exports/x.zip"), seconds=86400)
+
+    query = {name: values[0] for name, values in parse_qs(urlsplit(link).query).items()}
+    assert query["X-Amz-Expires"] == "86400"
+    assert query["response-cache-control"] == "private, max-age=86400"
+    assert query["response-content-type"] == "application/zip"
