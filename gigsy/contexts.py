@@ -13,6 +13,8 @@ INSTALLED_APPS line; everything else lives in its own package, by convention:
     <ctx>/routing.py     `websocket_urlpatterns` (Channels), full paths under ws/
     <ctx>/management/commands/seed_demo*.py    run in order by `manage.py seed`
     <ctx>/handlers.py, <ctx>/events.py, <ctx>/admin.py    found by gigsy.events and the admin
+    <ctx>/public.py      its optional `export_user` and `deletion_blockers`, found by
+                         gigsy.privacy (data export and account deletion)
 
 The kernel imports these modules by name only, so it still imports no app.
 """
@@ -56,6 +58,12 @@ def _context_modules(module_name: str) -> Iterator[tuple[AppConfig, ModuleType]]
     for app_config in context_apps():
         if module_has_submodule(app_config.module, module_name):
             yield app_config, import_module(f"{app_config.name}.{module_name}")
+
+
+def context_modules(module_name: str) -> list[tuple[AppConfig, ModuleType]]:
+    """Each context's `<ctx>.<module_name>` that exists, in INSTALLED_APPS order (for the kernel's
+    registries that live outside this module, e.g. gigsy.privacy reading `public`)."""
+    return list(_context_modules(module_name))
 
 
 # --- settings -------------------------------------------------------------------------------------

@@ -137,9 +137,10 @@ class ErrorCode(DescribedCodes):
     LINK_EXPIRED = (
         "link_expired",
         410,
-        "A signed file link (a lesson's `media_url`, a certificate's `pdf_url`) has outlived "
-        "its few minutes.",
-        "Fetch the lesson or certificate again for a fresh link, then follow it at once.",
+        "A signed file link (a lesson's `media_url`, a certificate's `pdf_url`, a data "
+        "export's `download_url`) has outlived its lifetime (minutes; a data export's lasts "
+        "until the archive expires).",
+        "Fetch the lesson, certificate or export again for a fresh link, then follow it at once.",
     )
     METHOD_NOT_ALLOWED = (
         "method_not_allowed",

@@ -25,6 +25,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from apps.accounts import services
+from apps.accounts.admin_privacy import DeletedAccountFilter  # also registers DataExportAdmin
 from apps.accounts.models import Role, SessionFamily, User
 from gigsy.errors import ConflictError
 
@@ -203,6 +204,7 @@ class UserAdmin(DjangoUserAdmin):
         "is_staff",
         "is_superuser",
         "is_active",
+        DeletedAccountFilter,
     )
     search_fields = ("email", "display_name")
     # Verification is changed only by the actions below (with a reason) or by the owner's

@@ -54,3 +54,25 @@ class AccountsError(DescribedCodes):
         "The account's email address is verified already: no link is sent.",
         "Refresh the user (`email_verified` in /auth/me) and drop the prompt to verify.",
     )
+    EXPORT_IN_PROGRESS = (
+        "export_in_progress",
+        409,
+        "A data export of this account is still being prepared: one at a time.",
+        "Wait for the email with its link (or watch `GET /api/v1/auth/export`), then ask again "
+        "if needed.",
+    )
+    OPERATOR_CANNOT_DELETE_SELF = (
+        "operator_cannot_delete_self",
+        403,
+        "Operator (staff) accounts are not deleted through the API: another operator removes "
+        "them in the admin.",
+        "Hide the delete-account action for operators; ask another operator.",
+    )
+    DELETION_BLOCKED = (
+        "deletion_blocked",
+        409,
+        "The account cannot be deleted yet: `details.blockers` lists why, each with the "
+        "`context` it comes from, a `code` and a `message` (e.g. an open contract or money in "
+        "escrow).",
+        "Show the messages; the user settles each one first, then tries again.",
+    )

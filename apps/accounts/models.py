@@ -1,4 +1,5 @@
-"""Identity: one user model, logged in by email, with a set of roles. Staff are operators."""
+"""Identity: one user model, logged in by email, with a set of roles. Staff are operators.
+Also the data exports a user asks for (docs/decisions/0022)."""
 
 from __future__ import annotations
 
@@ -108,6 +109,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     # change to: it replaces `email` only when its own link is opened.
     email_verified_at = models.DateTimeField(null=True, blank=True)
     pending_email = models.EmailField(max_length=254, blank=True, default="")
+    # When the owner deleted the account (docs/decisions/0022). The row stays, pseudonymized
+    # and inactive, because other contexts' rows (and, later, the ledger) point at it.
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -180,3 +184,46 @@ class SessionFamily(models.Model):
 
     def __str__(self) -> str:
         return f"session {self.pk} of user {self.user_id}"
+
+
+class DataExportStatus(models.TextChoices):
+    PENDING = "pending", "Being prepared"
+    READY = "ready", "Ready to download"
+    FAILED = "failed", "Failed"
+    EXPIRED = "expired", "Expired (archive deleted)"
+
+
+class DataExport(models.Model):
+    """A user's request for a copy of their data: a zip archive built by a Celery task from
+    every context's `public.export_user` (gigsy.privacy), downloadable until `expires_at`, then
+    deleted by the beat sweep (docs/decisions/0022)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="data_exports")
+    status = models.CharField(
+        max_length=8, choices=DataExportStatus.choices, default=DataExportStatus.PENDING
+    )
+    requested_at = models.DateTimeField(default=django_timezone.now)
+    # When the archive was written (ready) or the attempt given up (failed).
+    completed_at = models.DateTimeField(null=True, blank=True)
+    # The archive, and every link to it, works until then.
+    expires_at = models.DateTimeField(null=True, blank=True)
+    # In the default storage, named by the export's id only (no personal data in the path).
+    archive = models.FileField(upload_to="exports/", blank=True)
+
+    class Meta:
+        db_table = '"accounts"."data_export"'
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            # One unfinished export per user at a time (a second request is a 409).
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(status="pending"),
+                name="accounts_data_export_one_pending",
+            )
+        ]
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["user", "-requested_at"], name="accounts_data_export_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"export {self.pk} of user {self.user_id} ({self.status})"

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from django.db.models import Q
 
+from apps.accounts import selectors
 from apps.accounts.models import Role, User
 
 ROLES: tuple[str, ...] = tuple(Role.values)
@@ -170,3 +171,11 @@ def is_email_verified(principal: Principal) -> bool:
 
 def display_name_of(principal: Principal) -> str:
     return str(getattr(principal, "display_name", "") or "")
+
+
+def export_user(user_id: int) -> dict[str, Any]:
+    """Your account (email, display name, roles, time zone, verification, dates), your
+    sign-ins (device, network, dates) and the data exports you asked for.
+
+    For the data export (gigsy.privacy); never a password hash or token material."""
+    return selectors.user_export(user_id=user_id)

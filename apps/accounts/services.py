@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import io
 import ipaddress
+import json
 import re
 import uuid
+import zipfile
 from collections.abc import Iterable
-from datetime import datetime
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
+import structlog
+from celery import current_app
 from django.conf import settings
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.contrib.contenttypes.models import ContentType
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils import timezone as django_timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -26,12 +37,22 @@ from rest_framework_simplejwt.tokens import AccessToken, RefreshToken, Token
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from apps.accounts.errors import AccountsError
-from apps.accounts.models import Role, SessionFamily, User, validate_timezone
-from apps.accounts.selectors import email_taken
+from apps.accounts.models import (
+    DataExport,
+    DataExportStatus,
+    Role,
+    SessionFamily,
+    User,
+    validate_timezone,
+)
+from apps.accounts.selectors import email_taken, export_download_link
+from gigsy import privacy
 from gigsy.api.authentication import forget_cached_user
-from gigsy.errors import ApplicationError, ConflictError, NotFoundError
+from gigsy.errors import ApplicationError, ConflictError, ForbiddenError, NotFoundError
 from gigsy.events import publish
-from gigsy.mail import send_mail_after_commit
+from gigsy.events.redaction import pseudonymize_events
+from gigsy.mail import forget_messages, send_mail_after_commit
+from gigsy.tasks import enqueue_after_commit
 from gigsy.updates import model_update, reject_unknown_fields
 
 
@@ -766,6 +787,293 @@ def request_email_change(*, user: User, new_email: str, password: str) -> None:
         to=locked.email,
         template="accounts/email_change_notice",
         context={"display_name": locked.display_name, "new_email": new_email},
-        key=f"accounts.email_change_notice:{locked.pk}:{new_email}:{uuid.uuid4()}",
+        # No address in the key: mail records keep none (docs/decisions/0022).
+        key=f"accounts.email_change_notice:{locked.pk}:{uuid.uuid4()}",
     )
     transaction.on_commit(lambda: forget_cached_user(locked.pk))
+
+
+# --- leaving: data export and account deletion (docs/decisions/0022) ------------------------
+#
+# Export: a request creates a pending DataExport (one unfinished at a time) and queues
+# `accounts.build_data_export` after commit; the task asks every context's
+# `public.export_user` (gigsy.privacy) and writes one zip, `<context>.json` each plus a
+# README.txt, then mails a link that works until the archive expires. Redelivered, the task
+# finds the export no longer pending and does nothing; the mail has a key of its own.
+#
+# Deletion: the account row stays (other contexts' rows point at it) but is pseudonymized in
+# the request, its sessions, exports and mail records are erased, the bus's kept copies of its
+# events are pseudonymized, and `user.deleted` tells every other context to erase the rest.
+
+DATA_EXPORT_TASK = "accounts.build_data_export"
+# How long an export may stay pending before the sweep gives up on it (its task kept failing
+# or was lost more than once); lost tasks are re-queued after DATA_EXPORT_REQUEUE_AFTER.
+DATA_EXPORT_GIVE_UP_AFTER = timedelta(hours=6)
+DATA_EXPORT_REQUEUE_AFTER = timedelta(minutes=10)
+DELETED_NAME = "Deleted user"
+
+log = structlog.get_logger(__name__)
+
+
+def deleted_email(user_id: int) -> str:
+    """A deleted account's address: unique, undeliverable (RFC 6761's .invalid), and frees
+    the real one for a new sign-up."""
+    return f"deleted-{user_id}@users.invalid"
+
+
+@transaction.atomic
+def request_data_export(*, user: User) -> DataExport:
+    """Start collecting the user's data; the archive is built by a Celery task after commit.
+    One unfinished export at a time: ConflictError `export_in_progress`."""
+    in_progress = ConflictError(
+        "An export of your data is already being prepared; you will get an email when it is ready.",
+        code=AccountsError.EXPORT_IN_PROGRESS,
+    )
+    if DataExport.objects.filter(user_id=user.pk, status=DataExportStatus.PENDING).exists():
+        raise in_progress
+    try:
+        with transaction.atomic():  # a double click loses the race on the partial unique index
+            export = DataExport.objects.create(user_id=user.pk)
+    except IntegrityError as exc:
+        raise in_progress from exc
+    enqueue_after_commit(current_app.signature(DATA_EXPORT_TASK), str(export.pk))
+    return export
+
+
+def _archive(files: dict[str, bytes], *, readme: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("README.txt", readme)
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def _readme(*, user_id: int, made_at: datetime, described: list[tuple[str, str, str]]) -> str:
+    width = max((len(name) for name, _, _ in described), default=0)
+    lines = [
+        "Your data from Gigsy",
+        "====================",
+        "",
+        f"Account {user_id}, collected on {made_at:%Y-%m-%d at %H:%M} UTC.",
+        "",
+        "Each part of Gigsy wrote what it keeps about you into one file of this archive.",
+        "The files are JSON (UTF-8): any text editor shows them, and a program can read them.",
+        "Times are ISO 8601 in UTC; an empty value (null) means nothing was recorded.",
+        "",
+    ]
+    for name, title, description in described:
+        lines.append(f"{name.ljust(width)}  {title}: {description}")
+    lines += [
+        "",
+        "Not included: your password (Gigsy keeps only a one-way hash of it) and the secret",
+        "parts of sign-in tokens.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def build_data_export(*, export_id: Any) -> str | None:
+    """Build a pending export's archive, mark it ready and mail its link. Safe to run again:
+    an export that is no longer pending (ready, failed, expired, or deleted with its account)
+    is left alone, and None is returned. An exporter that raises marks the export failed
+    (logged, not retried: the same data would fail again). Returns the export's new status."""
+    with transaction.atomic():
+        export = (
+            DataExport.objects.select_for_update()
+            .select_related("user")
+            .filter(pk=export_id, status=DataExportStatus.PENDING)
+            .first()
+        )
+        if export is None:
+            return None
+        user = export.user
+        made_at = django_timezone.now()
+        files: dict[str, bytes] = {}
+        described: list[tuple[str, str, str]] = []
+        for exporter in privacy.exporters():
+            try:
+                # A savepoint: a query that fails inside an exporter leaves this transaction
+                # usable for recording the failure.
+                with transaction.atomic():
+                    data = exporter.export(user.pk)
+                content = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
+            except Exception:
+                log.exception(
+                    "accounts.data_export_failed",
+                    export_id=str(export.pk),
+                    context=exporter.context,
+                )
+                export.status = DataExportStatus.FAILED
+                export.completed_at = django_timezone.now()
+                export.save(update_fields=["status", "completed_at"])
+                return export.status
+            files[f"{exporter.context}.json"] = content.encode()
+            described.append((f"{exporter.context}.json", exporter.name, exporter.description))
+        archive = _archive(
+            files, readme=_readme(user_id=user.pk, made_at=made_at, described=described)
+        )
+        name = f"{export.pk}.zip"
+        storage = export.archive.storage
+        stored_as = export.archive.field.generate_filename(export, name)
+        if storage.exists(stored_as):  # a run that wrote it and then died: no second archive
+            storage.delete(stored_as)
+        export.archive.save(name, ContentFile(archive), save=False)
+        export.status = DataExportStatus.READY
+        export.completed_at = django_timezone.now()
+        export.expires_at = export.completed_at + timedelta(hours=settings.DATA_EXPORT_LINK_HOURS)
+        export.save(update_fields=["status", "completed_at", "expires_at", "archive"])
+        send_mail_after_commit(
+            to=user.email,
+            template="accounts/data_export_ready",
+            context={
+                "display_name": user.display_name,
+                "link": export_download_link(export, now=export.completed_at),
+                "valid_hours": settings.DATA_EXPORT_LINK_HOURS,
+                "files": [name for name, _, _ in described],
+            },
+            # One message per export, however often the task runs.
+            key=f"accounts.data_export:{export.pk}",
+        )
+        log.info("accounts.data_export_ready", export_id=str(export.pk), files=len(files))
+        return export.status
+
+
+def sweep_data_exports() -> dict[str, int]:
+    """Beat: delete the archives of expired exports (status `expired`), re-queue pending
+    exports whose task seems lost, and give up on those pending too long. Idempotent; rows
+    another sweep holds are skipped."""
+    now = django_timezone.now()
+    expired = 0
+    with transaction.atomic():
+        due = DataExport.objects.select_for_update(skip_locked=True).filter(
+            status=DataExportStatus.READY, expires_at__lte=now
+        )
+        for export in due:
+            storage, name = export.archive.storage, export.archive.name
+            export.status = DataExportStatus.EXPIRED
+            export.archive.name = ""
+            export.save(update_fields=["status", "archive"])
+            if name:  # after commit: a rollback must not lose a file its row still names
+                transaction.on_commit(partial(storage.delete, name))
+            expired += 1
+        failed = (
+            DataExport.objects.filter(
+                status=DataExportStatus.PENDING, requested_at__lte=now - DATA_EXPORT_GIVE_UP_AFTER
+            )
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)
+        )
+        gave_up = DataExport.objects.filter(pk__in=list(failed)).update(
+            status=DataExportStatus.FAILED, completed_at=now
+        )
+        lost = list(
+            DataExport.objects.filter(
+                status=DataExportStatus.PENDING, requested_at__lte=now - DATA_EXPORT_REQUEUE_AFTER
+            ).values_list("pk", flat=True)
+        )
+        for export_id in lost:
+            enqueue_after_commit(current_app.signature(DATA_EXPORT_TASK), str(export_id))
+    if gave_up:
+        log.warning("accounts.data_exports_given_up", count=gave_up)
+    return {"expired": expired, "failed": gave_up, "requeued": len(lost)}
+
+
+@transaction.atomic
+def delete_account(*, user: User, password: str) -> bool:
+    """The owner deletes their account, re-entering the password. Operators are refused (one
+    leaves through another operator in the admin); so is an account some context still needs
+    (gigsy.privacy.deletion_blockers: ConflictError `deletion_blocked` listing why).
+
+    In this transaction: the user row is pseudonymized and deactivated (never deleted: other
+    contexts' rows point at it), every session ends and is erased with its tokens, exports and
+    their archives are deleted, mail records about the account are forgotten, the events the
+    bus still keeps about it are pseudonymized, and `user.deleted` is published once. False
+    when the account was deleted meanwhile (nothing is done or published again)."""
+    if user.is_staff:
+        raise ForbiddenError(
+            "Operator accounts are removed by another operator in the admin.",
+            code=AccountsError.OPERATOR_CANNOT_DELETE_SELF,
+        )
+    locked = _lock_user(user.pk)
+    if locked is None or locked.deleted_at is not None:
+        return False
+    if not locked.check_password(password):
+        raise ValidationError({"password": ["This is not your current password."]})
+    blockers = privacy.deletion_blockers(locked.pk)
+    if blockers:
+        raise ConflictError(
+            "Your account cannot be deleted yet: " + " ".join(b.message for b in blockers),
+            code=AccountsError.DELETION_BLOCKED,
+            details={"blockers": [asdict(b) for b in blockers]},
+        )
+    _erase_account(locked)
+    return True
+
+
+def _erase_account(user: User) -> None:
+    # Other contexts' records addressed to these (an invitation to co-teach) are erased now:
+    # `user.deleted` carries no address, and by the time it arrives the account has none.
+    privacy.forget_addresses([user.email, user.pending_email])
+    old_values = {
+        user.display_name: DELETED_NAME,
+        user.email: deleted_email(user.pk),
+        user.pending_email: deleted_email(user.pk),
+        user.timezone: "UTC",
+    }
+    # Sessions end as with "log out everywhere" (tokens refused from now on), then go: their
+    # device labels and networks are the user's.
+    revoke_sessions(user=user, because=SessionFamily.Ended.EVERYWHERE)
+    SessionFamily.objects.filter(user=user).delete()
+    OutstandingToken.objects.filter(user=user).delete()
+    # Exports: locked first, so an archive a worker is writing now is known before it goes.
+    exports = list(DataExport.objects.select_for_update().filter(user=user))
+    archives = [
+        (export.archive.storage, export.archive.name)
+        for export in exports
+        if export.archive and export.archive.name
+    ]
+    DataExport.objects.filter(pk__in=[export.pk for export in exports]).delete()
+    for storage, name in archives:  # after commit: a rollback must keep the files
+        transaction.on_commit(partial(storage.delete, name))
+
+    user.email = deleted_email(user.pk)
+    user.display_name = DELETED_NAME
+    user.pending_email = ""
+    user.set_unusable_password()
+    user.is_active = False
+    user.is_staff = False
+    user.is_superuser = False
+    user.roles = []
+    user.requested_roles = []
+    user.timezone = "UTC"
+    user.email_verified_at = None
+    user.last_login = None
+    user.instructor_verified_at = None
+    user.instructor_verified_by = None
+    user.instructor_verification_reason = ""
+    user.deleted_at = django_timezone.now()
+    user.save()
+    user.groups.clear()
+    user.user_permissions.clear()
+
+    # Kernel records: SentMail keys that name an address (email change notices), the admin
+    # history's label of the user (its __str__, the email), the bus's kept copies of events.
+    forget_messages(key_prefix=f"accounts.email_change_notice:{user.pk}:")
+    LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(User), object_id=str(user.pk)
+    ).update(object_repr=user.email)
+    # accounts' own events about the user carry their display data (user.registered,
+    # user.updated): whatever it was then, it becomes the pseudonym's.
+    pseudonymize_events(
+        person_id=user.pk,
+        replacements=old_values,
+        fields={"display_name": DELETED_NAME, "timezone": "UTC"},
+    )
+    publish(
+        "user.deleted",
+        {"user_id": str(user.pk), "pseudonym": DELETED_NAME},
+        producer="accounts",
+        actor_id=str(user.pk),
+    )
+    transaction.on_commit(lambda: forget_cached_user(user.pk))

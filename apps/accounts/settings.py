@@ -16,6 +16,22 @@ REST_FRAMEWORK = {
         "register": env.str("THROTTLE_REGISTER", default="20/hour"),
         # Verification links resent (and email changes asked for), per account.
         "email_verification": env.str("THROTTLE_EMAIL_VERIFICATION", default="5/hour"),
+        # Data exports asked for, per account (each one collects everything from every context).
+        "data_export": env.str("THROTTLE_DATA_EXPORT", default="3/day"),
+    },
+}
+
+# How long a data export's archive, and the link mailed for it, can be downloaded (then the
+# beat sweep below deletes the archive): docs/decisions/0022.
+DATA_EXPORT_LINK_HOURS = env.int("DATA_EXPORT_LINK_HOURS", default=24)
+
+# Periodic work: added to the kernel's CELERY_BEAT_SCHEDULE.
+CELERY_BEAT_SCHEDULE = {
+    # Deletes expired export archives; re-queues exports whose task was lost, fails stuck ones.
+    "accounts.sweep_data_exports": {
+        "task": "accounts.sweep_data_exports",
+        "schedule": 600.0,
+        "options": {"expires": 600.0},
     },
 }
 
@@ -23,4 +39,9 @@ REST_FRAMEWORK = {
 EMAIL_VERIFICATION_TIMEOUT_SECONDS = env.int("EMAIL_VERIFICATION_TIMEOUT_SECONDS", default=259200)
 
 # `role` (sign-up) and `roles` (held) share one choice set: one OpenAPI component for both.
-SPECTACULAR_SETTINGS = {"ENUM_NAME_OVERRIDES": {"RoleEnum": "apps.accounts.models.Role"}}
+SPECTACULAR_SETTINGS = {
+    "ENUM_NAME_OVERRIDES": {
+        "RoleEnum": "apps.accounts.models.Role",
+        "DataExportStatusEnum": "apps.accounts.models.DataExportStatus",
+    }
+}

@@ -125,9 +125,10 @@ def page_of(item: type[serializers.Serializer[Any]]) -> type[serializers.Seriali
 
 class AutoSchema(openapi.AutoSchema):
     """drf-spectacular's, naming an operation that answers a page `..._list` (as it names a
-    view answering a bare array), not `..._retrieve`; and documenting a list's fixed bound: a
+    view answering a bare array), not `..._retrieve`; documenting a list's fixed bound: a
     `many=True` serializer given `max_length` (`min_length`), as a response or as a field, is
-    an array with `maxItems` (`minItems`)."""
+    an array with `maxItems` (`minItems`); and documenting the body of a DELETE that declares
+    one."""
 
     def _get_response_for_code(
         self,
@@ -150,6 +151,24 @@ class AutoSchema(openapi.AutoSchema):
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
         _bound_array(field, schema)
         return schema
+
+    def get_request_serializer(self) -> Any:
+        # A DELETE reads a body only when its view declares one (`extend_schema(request=...)`,
+        # which answers before this): none is guessed for the others.
+        if self.method == "DELETE":
+            return None
+        return super().get_request_serializer()
+
+    def _get_request_body(self, direction: str = "request") -> Any:
+        # drf-spectacular documents bodies of POST, PUT and PATCH only; a DELETE that declares
+        # one (DELETE /auth/me takes the password) is documented like a POST's.
+        if self.method != "DELETE" or self.get_request_serializer() is None:
+            return super()._get_request_body(direction)
+        self.method = "POST"
+        try:
+            return super()._get_request_body(direction)
+        finally:
+            self.method = "DELETE"
 
     def get_operation_id(self) -> str:
         operation_id: str = super().get_operation_id()

@@ -24,4 +24,17 @@ def send_mail_after_commit(*, to: str, template: str, context: dict[str, Any], k
     enqueue_after_commit(send_mail_task, key=key, to=to, template=template, context=context)
 
 
-__all__ = ["send_mail_after_commit"]
+def forget_messages(*, key_prefix: str) -> int:
+    """Delete the records of messages whose key starts with `key_prefix` (a deleted account's
+    mail, docs/decisions/0022): a record holds no address or body, but a key may name what the
+    message was about. Returns how many were deleted. A task still queued for one of them would
+    find no record and send: callers erase only what no longer goes out."""
+    from gigsy.mail.models import SentMail
+
+    if not key_prefix:
+        raise ValueError("a key prefix is required: an empty one would forget every message")
+    deleted, _ = SentMail.objects.filter(key__startswith=key_prefix).delete()
+    return deleted
+
+
+__all__ = ["forget_messages", "send_mail_after_commit"]

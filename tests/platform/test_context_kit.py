@@ -37,6 +37,7 @@ from gigsy.celery import app as celery_app
 from gigsy.contexts import seed_commands
 from gigsy.events import registry
 from gigsy.events.catalog import all_specs
+from gigsy.privacy import exporters
 from gigsy.routing import websocket_urlpatterns
 
 response = Client().get("/api/v1/throwaway/greeting")
@@ -51,6 +52,9 @@ report = {
     "websocket_routes": [str(route.pattern) for route in websocket_urlpatterns],
     "seeds": seed_commands(),
     "lms_catalog_cache_seconds": settings.LMS_CATALOG_CACHE_SECONDS,
+    "exporters": {e.context: [e.name, e.description] for e in exporters()},
+    "throwaway_export": next(e for e in exporters() if e.context == "throwaway").export(7),
+    "erasers": [h.name for h in registry.all_handlers() if h.event_type == "user.deleted"],
 }
 print("REPORT " + json.dumps(report))
 """
@@ -86,6 +90,13 @@ def test_a_context_outside_apps_registers_everything_without_an_edit_to_the_kern
     assert report["handler"] == "throwaway.pinged"
     assert "ws/throwaway/echo" in report["websocket_routes"]
     assert report["seeds"][-1] == "seed_demo_throwaway"
+    # Leaving and taking one's data (gigsy.privacy): found in its public.py and handlers.py.
+    assert report["exporters"]["throwaway"] == [
+        "Throw-away context",
+        "The pings you sent to the throw-away context.",
+    ]
+    assert report["throwaway_export"] == {"pings": [], "user id": 7}
+    assert "throwaway.erase_user" in report["erasers"]
     # The real contexts are still there alongside it.
     assert report["lms_catalog_cache_seconds"] == 60
 

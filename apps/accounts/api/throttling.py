@@ -82,3 +82,16 @@ class EmailVerificationThrottle(CounterRateThrottle):
         if user_id is None:
             return None
         return self.cache_format % {"scope": self.scope, "ident": user_id}
+
+
+class DataExportThrottle(CounterRateThrottle):
+    """Data exports asked for, per account (THROTTLE_DATA_EXPORT): each one reads everything
+    every context holds about the user and writes an archive."""
+
+    scope = "data_export"
+
+    def get_cache_key(self, request: Any, view: Any) -> str | None:
+        user_id = getattr(request.user, "pk", None)
+        if user_id is None:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": user_id}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.accounts.api import email_verification, password_reset, roles, views
+from apps.accounts.api import email_verification, password_reset, privacy, roles, views
 
 urlpatterns = [
     path("register", views.RegisterView.as_view(), name="auth-register"),
@@ -30,4 +30,5 @@ urlpatterns = [
     path("email/change", email_verification.EmailChangeView.as_view(), name="auth-email-change"),
     path("sessions", views.SessionListView.as_view(), name="auth-sessions"),
     path("sessions/<uuid:session_id>", views.SessionDetailView.as_view(), name="auth-session"),
+    path("export", privacy.DataExportView.as_view(), name="auth-export"),
 ]

@@ -18,6 +18,7 @@ from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.tokens import Token
 
 from apps.accounts import selectors, services
+from apps.accounts.api.privacy import DeleteAccountInput
 from apps.accounts.api.serializers import (
     LoginInput,
     LoginSerializer,
@@ -181,6 +182,13 @@ class SessionDetailView(APIView):
 
 
 class MeView(APIView):
+    def get_throttles(self) -> list[BaseThrottle]:
+        if self.request.method == "DELETE":
+            # The password re-entered to delete the account spends the login's per-account
+            # budget, as a password change does.
+            return [AccountPasswordThrottle()]
+        return super().get_throttles()
+
     @extend_schema(responses={200: UserOutput, **error_responses(401)}, summary="The current user")
     def get(self, request: Request) -> Response:
         return Response(represent(UserOutput, request.user))
@@ -195,3 +203,16 @@ class MeView(APIView):
             user=_signed_in(request), **parse(ProfileUpdateInput, request)
         )
         return Response(represent(UserOutput, user))
+
+    @extend_schema(
+        request=DeleteAccountInput,
+        responses={204: None, **error_responses(400, 401, 403, 409, 429)},
+        summary="Delete my account (password re-entered): it is pseudonymized and can no longer "
+        "sign in, every part of Gigsy erases what it holds about me, the email is free again",
+        description="Wrong password: 400 `validation_error` on `password`. Operators: 403 "
+        "`operator_cannot_delete_self`. Something still open (a contract, money in escrow): "
+        "409 `deletion_blocked` with `details.blockers`.",
+    )
+    def delete(self, request: Request) -> Response:
+        services.delete_account(user=_signed_in(request), **parse(DeleteAccountInput, request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
