@@ -27,6 +27,7 @@ from apps.lms.models import (
     Question,
     QuizAttempt,
 )
+from apps.lms.services import erasure
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +99,12 @@ def certificates_of(user_id: int) -> list[CertificateSummary]:
 
 
 # --- a person's data, for the account export (issue 11) -----------------------------------------
+
+
+def forget_addresses(addresses: list[str]) -> None:
+    """gigsy.privacy hook: a deleted account's addresses (docs/decisions/0022). lms forgets the
+    pending co-teaching invitations sent to them, which name no account."""
+    erasure.forget_invitations_to(addresses=addresses)
 
 
 def export_user(user_id: int) -> dict[str, Any]:

@@ -56,13 +56,7 @@ MARKERS = ("zmarkfirst", "zmarkrenamed", "zmarkmail", "zmarkpending", DEVICE, NE
 KERNEL_SCHEMAS = ("mail", "events", "public")
 # What is known to stay, with the reason; this baseline only shrinks (the test fails when an
 # entry is no longer found, so it is removed then).
-KNOWN_LEFT = {
-    # An invitation to co-teach, still pending, addressed to her email (ADR 0023's known limit):
-    # lms finds a deleted person's rows by id, and this one has none. gigsy.privacy's
-    # `forget_addresses` hook (ADR 0022) hands lms the addresses in the deleting transaction;
-    # lms.public does not define it yet.
-    "lms.course_invitation.email": ["zmarkmail"],
-}
+KNOWN_LEFT: dict[str, list[str]] = {}
 TEXT_TYPES = ("text", "character varying", "character", "json", "jsonb", "ARRAY", "bytea")
 
 

@@ -15,6 +15,7 @@ from celery.contrib.testing.worker import start_worker
 from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 
+from apps.lms import public as lms_public
 from apps.lms.certificates.services import ACCOUNT_DELETED_REASON
 from apps.lms.models import (
     Certificate,
@@ -269,27 +270,33 @@ def test_invitations_they_answered_or_left_pending_go(world: World, pseudonym: s
     assert sent.invited_by_name == pseudonym
 
 
-def test_a_pending_invitation_to_their_old_address_cannot_be_found(
+def test_a_pending_invitation_to_their_old_address_goes_with_the_address(
     world: World, pseudonym: str
 ) -> None:
-    """Known limit (ADR 0023): the account no longer owns the address when the event arrives,
-    and the invitation holds nothing else of theirs; it stays for whoever holds the address."""
+    """The event cannot find it (it names no account); accounts hands lms the addresses in the
+    deleting transaction (public.forget_addresses, ADR 0022), and that deletes it."""
     [pending] = CourseInvitation.objects.filter(email=LEA_EMAIL)
     assert (pending.course_id, pending.status) == (world.ines_other.course.pk, "pending")
+
+    lms_public.forget_addresses([LEA_EMAIL])
+
+    assert not CourseInvitation.objects.filter(email=LEA_EMAIL).exists()
+    # Invitations to other addresses stay.
+    assert CourseInvitation.objects.exclude(email=LEA_EMAIL).exists()
 
 
 # --- as a whole ----------------------------------------------------------------------------------
 
 
 def test_no_name_or_email_of_theirs_is_left_in_lms(world: World, pseudonym: str) -> None:
-    pending = CourseInvitation.objects.get(email=LEA_EMAIL, status="pending")
+    lms_public.forget_addresses([LEA_EMAIL])  # what accounts does in the deleting transaction
     found = [
         (table, row)
         for table, rows in _snapshot().items()
         for row in rows
         if LEA_NAME in json.dumps(row) or LEA_EMAIL in json.dumps(row)
     ]
-    assert [(t, r["id"]) for t, r in found] == [(CourseInvitation._meta.db_table, str(pending.pk))]
+    assert found == []
 
 
 def test_a_second_delivery_changes_nothing(world: World, pseudonym: str) -> None:

@@ -122,3 +122,15 @@ def _unused_draft(course: Course) -> bool:
         and not Enrollment.objects.filter(course=course).exists()
         and not Certificate.objects.filter(course=course).exists()
     )
+
+
+def forget_invitations_to(*, addresses: list[str]) -> int:
+    """Delete pending co-teaching invitations addressed to `addresses` (lower-cased): the one
+    trace lms keeps of a person by address rather than by id. Called by accounts, through
+    `public.forget_addresses`, in the transaction that deletes the account, while the address is
+    still known (docs/decisions/0022). Answered invitations already name the account by id and
+    are handled by `erase_user`. Returns how many were deleted."""
+    deleted, _ = CourseInvitation.objects.filter(
+        email__in=addresses, status=InvitationStatus.PENDING
+    ).delete()
+    return deleted
