@@ -396,3 +396,45 @@ def test_a_clients_blocks_are_their_own(
     assert other.delete(f"/api/v1/gigs/blocks/{freelancer.pk}").status_code == 404
     assert ApplicantBlock.objects.count() == 1
     assert Client().get("/api/v1/gigs/blocks").status_code == 401
+
+
+# --- query budgets --------------------------------------------------------------------------------
+
+
+def test_my_reports_and_my_blocks_cost_the_same_whatever_their_length(
+    client_user: Any, stranger: Any, django_assert_max_num_queries: Any
+) -> None:
+    reporter, blocker = client_for(stranger), client_for(client_user)
+    for api in (reporter, blocker):
+        api.get("/api/v1/auth/me")  # the signed-in user cached, as after any first request
+    mine = post_gig(client_user, title="Mine")
+    for rows in (1, 6):
+        while Report.objects.filter(reporter=stranger).count() < rows:
+            report(stranger, post_gig(client_user, title=f"Gig {rows}"))
+        while ApplicantBlock.objects.filter(client=client_user).count() < rows:
+            n = ApplicantBlock.objects.count()
+            person = verified(email=f"p{n}@example.com", roles=["learner"], display_name=f"P{n}")
+            applications.apply(gig_id=mine.pk, user=person, cover_letter="Me", bid_amount=1_000)
+            moderation.block_applicant(client=client_user, user_id=person.pk)
+        # the page and its count; blocks: the names in one accounts query
+        with django_assert_max_num_queries(2):
+            assert reporter.get("/api/v1/gigs/reports").json()["count"] == rows
+        with django_assert_max_num_queries(3):
+            listed = blocker.get("/api/v1/gigs/blocks").json()
+        assert listed["count"] == rows
+        assert all(b["display_name"].startswith("P") for b in listed["results"])
+
+
+def test_reporting_costs_a_fixed_number_of_queries(
+    gig: Gig, stranger: Any, django_assert_max_num_queries: Any
+) -> None:
+    api = client_for(stranger)
+    api.get("/api/v1/auth/me")  # the signed-in user cached
+    # the transaction and a savepoint around the insert (begin/release each), the gig, the insert
+    with django_assert_max_num_queries(6):
+        assert (
+            api.post(
+                f"/api/v1/gigs/{gig.pk}/reports", {"reason": "spam"}, format="json"
+            ).status_code
+            == 201
+        )
