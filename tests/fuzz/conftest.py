@@ -19,8 +19,10 @@ import pytest
 from hypothesis import HealthCheck, settings
 from rest_framework.test import APIClient
 
+from apps.gigs.services import applications, gigs
 from tests.conftest import obtain_tokens
 from tests.factories import UserFactory
+from tests.gigs.conftest import verified
 from tests.lms.conftest import build_course, client_for
 
 settings.register_profile(
@@ -84,6 +86,28 @@ def world(db: Any) -> World:
         f"/api/v1/lms/courses/{slug}/instructors", {"email": invitee.email}, format="json"
     )
     assert invited.status_code in (200, 201, 202), invited.content
+    # The marketplace: a verified client's open gig, a freelancer's application to it, and a
+    # verified learner who has not applied yet (so an apply can reach the service).
+    gig_client = verified(email="cora@example.com", roles=["client"], display_name="Cora")
+    gig_freelancer = verified(email="finn@example.com", roles=["learner"], display_name="Finn")
+    applicant = verified(email="abe@example.com", roles=["learner"], display_name="Abe")
+    gig = gigs.create_gig(
+        client=gig_client,
+        publish=True,
+        title="Fuzzed gig",
+        description="Anything.",
+        budget_amount=50_000,
+        currency="USD",
+    )
+    application = applications.apply(
+        gig_id=gig.pk, user=gig_freelancer, cover_letter="Me", bid_amount=45_000
+    )
+    clients |= {
+        "gig_client": client_for(gig_client),
+        "gig_freelancer": client_for(gig_freelancer),
+        "applicant": client_for(applicant),
+    }
+    ids |= {"gig_id": str(gig.pk), "application_id": str(application.pk)}
     invitations = clients["invitee"].get("/api/v1/lms/invitations")
     if invitations.status_code == 200:  # co-instructors are invited (issue 10)
         ids["invitation_id"] = str(invitations.json()["results"][0]["id"])

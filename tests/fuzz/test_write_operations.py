@@ -40,6 +40,11 @@ CALLERS = {
     "/api/v1/lms/quizzes/{quiz_id}/attempts": "learner",
     "/api/v1/lms/invitations/{invitation_id}/accept": "invitee",
     "/api/v1/lms/invitations/{invitation_id}/decline": "invitee",
+    "/api/v1/gigs/{gig_id}/applications": "applicant",
+    "/api/v1/gigs/applications/{application_id}/withdraw": "gig_freelancer",
+    "/api/v1/gigs/applications/{application_id}/shortlist": "gig_client",
+    "/api/v1/gigs/applications/{application_id}/reject": "gig_client",
+    "/api/v1/gigs/applications/{application_id}/accept": "gig_client",
     "/api/v1/auth/logout": "anonymous",
     "/api/v1/auth/token/refresh": "anonymous",
 }
