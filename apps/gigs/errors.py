@@ -104,6 +104,26 @@ class GigsError(DescribedCodes):
         "The cancellation was proposed by the caller; only the other party can accept it.",
         "Wait for the other party, or withdraw the proposal.",
     )
+    CANCELLATION_PENDING = (
+        "cancellation_pending",
+        409,
+        "A cancellation of this milestone is already proposed; `details.proposed_by` says by "
+        "which party (`client` or `freelancer`).",
+        "Show the proposal: the other party accepts or declines it, its proposer may withdraw it.",
+    )
+    FIXED_PRICE_ONLY = (
+        "fixed_price_only",
+        409,
+        "Milestones can be added only to a fixed-price contract; an hourly contract's weeks "
+        "were set when it started.",
+        "Agree on a new contract for more weeks.",
+    )
+    TOO_MANY_MILESTONES = (
+        "too_many_milestones",
+        409,
+        "The contract has as many milestones as a contract may have (`details.max`).",
+        "Finish or cancel the contract and start a new one.",
+    )
     # reviews
     NOT_REVIEWABLE = (
         "not_reviewable",

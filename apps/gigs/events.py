@@ -134,10 +134,14 @@ _spec(
     "milestone.approved",
     ("careers", "gamification", "chat"),
     "A milestone's work was approved (by the client, or automatically after the review "
-    "period: `automatic`). Careers turns its skills into evidence.",
+    "period: `automatic`). Careers turns its skills into evidence. `amount` is the agreed "
+    "amount; `approved_amount` what the approval is worth: the same for fixed price, the hours "
+    "worked x the rate (half-up to the minor unit) for an hourly week.",
     **MILESTONE,
     automatic={"type": "boolean"},
     approved_at=TIMESTAMP,
+    approved_amount=MONEY,
+    hours_worked=NULLABLE_TEXT,
 )
 _spec(
     "milestone.cancelled",
@@ -152,6 +156,14 @@ _spec(
     **CONTRACT,
     total_amount=MONEY,
     approved_amount=MONEY,
+)
+_spec(
+    "contract.cancelled",
+    ("careers", "chat"),
+    "Every milestone of a contract was cancelled by agreement: it ended without approved work "
+    "(its gig is cancelled too).",
+    **CONTRACT,
+    total_amount=MONEY,
 )
 _spec(
     "review.published",

@@ -22,7 +22,7 @@ from __future__ import annotations
 from apps.accounts import public as accounts
 from apps.gigs import selectors
 from apps.gigs.errors import GigsError
-from apps.gigs.models import Application, Contract, Gig, GigStatus, Report
+from apps.gigs.models import Application, Contract, Gig, GigStatus, Milestone, Report
 from gigsy.errors import ForbiddenError, NotFoundError
 
 PUBLIC_GIG_STATUSES = (GigStatus.OPEN, GigStatus.IN_PROGRESS, GigStatus.COMPLETED)
@@ -166,6 +166,25 @@ def require_contract_freelancer(*, contract: Contract, user: accounts.Principal)
 def require_party(*, contract: Contract, user: accounts.Principal) -> None:
     if not is_party(contract=contract, user=user):
         raise ForbiddenError("Only the contract's parties may do this.")
+
+
+NO_SUCH_MILESTONE = "No such milestone."
+
+
+def visible_milestone(
+    *, contract_id: int, milestone_id: int, user: accounts.Principal, lock: bool = False
+) -> tuple[Contract, Milestone]:
+    """A milestone with its contract, for the contract's parties and operators; 404 for
+    everyone else and for a milestone of another contract. With `lock`, the contract's row is
+    locked first, then the milestone's (the order every milestone step takes)."""
+    contract = visible_contract(contract_id=contract_id, user=user, lock=lock)
+    milestone = selectors.milestone_in(
+        contract_id=contract.pk, milestone_id=milestone_id, lock=lock
+    )
+    if milestone is None:
+        raise NotFoundError(NO_SUCH_MILESTONE)
+    milestone.contract = contract  # the copy just read (and locked): no second query
+    return contract, milestone
 
 
 # --- moderation -----------------------------------------------------------------------------------

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchQuery
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Substr
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, Substr
 
 from apps.gigs.models import (
     ACTIVE_APPLICATION_STATUSES,
+    TERMINAL_MILESTONE_STATUSES,
     ApplicantBlock,
     Application,
     ApplicationStatus,
@@ -20,11 +23,13 @@ from apps.gigs.models import (
     HeldCredential,
     Milestone,
     MilestoneEvent,
+    MilestoneStatus,
     Report,
     Review,
     UserRating,
 )
 from apps.gigs.rules.search import prefix_tsquery
+from apps.gigs.rules.work import review_window_ends
 
 
 def gig_by_id(*, gig_id: int, lock: bool = False) -> Gig | None:
@@ -343,3 +348,164 @@ def has_active_applications(*, gig_id: int) -> bool:
 
 def active_application_count(*, gig_id: int) -> int:
     return Application.objects.filter(gig_id=gig_id, status__in=ACTIVE_APPLICATION_STATUSES).count()
+
+
+# --- contracts, milestones and reviews (work and reviews, docs/decisions/0027) ------------------
+
+
+def contracts_of(
+    *, user_id: int, role: str | None = None, status: str | None = None
+) -> QuerySet[Contract]:
+    """The contracts a person is a party to (`role` "client" or "freelancer" narrows to one
+    side), newest first, each with its worth (milestones not cancelled) and how many of its
+    milestones ended, counted in the same query."""
+    if role == "client":
+        query = Contract.objects.filter(client_id=user_id)
+    elif role == "freelancer":
+        query = Contract.objects.filter(freelancer_id=user_id)
+    else:
+        query = Contract.objects.filter(Q(client_id=user_id) | Q(freelancer_id=user_id))
+    if status:
+        query = query.filter(status=status)
+    return query.annotate(
+        total_amount=Coalesce(
+            Sum("milestones__amount", filter=~Q(milestones__status=MilestoneStatus.CANCELLED)),
+            0,
+        ),
+        milestone_count=Count("milestones"),
+        milestones_ended=Count(
+            "milestones", filter=Q(milestones__status__in=TERMINAL_MILESTONE_STATUSES)
+        ),
+    ).order_by("-started_at", "-id")
+
+
+def milestones_of(*, contract_id: int) -> list[Milestone]:
+    return list(Milestone.objects.filter(contract_id=contract_id).order_by("position"))
+
+
+def milestone_in(*, contract_id: int, milestone_id: int, lock: bool = False) -> Milestone | None:
+    query = Milestone.objects.filter(pk=milestone_id, contract_id=contract_id)
+    if lock:
+        query = query.select_for_update()
+    return query.first()
+
+
+def milestone_history(*, milestone_id: int) -> QuerySet[MilestoneEvent]:
+    """A milestone's history, oldest first (the order it happened in)."""
+    return MilestoneEvent.objects.filter(milestone_id=milestone_id).order_by("at", "id")
+
+
+def due_auto_approvals(*, submitted_before: datetime, limit: int) -> list[int]:
+    """Ids of submitted milestones waiting since before `submitted_before` with no cancellation
+    proposed, oldest submission first (the partial index gigs_ms_submitted_idx)."""
+    return list(
+        Milestone.objects.filter(
+            status=MilestoneStatus.SUBMITTED,
+            submitted_at__lt=submitted_before,
+            cancel_proposed_by__isnull=True,
+        )
+        .order_by("submitted_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def review_by(*, contract_id: int, reviewer_id: int) -> Review | None:
+    return Review.objects.filter(contract_id=contract_id, reviewer_id=reviewer_id).first()
+
+
+def has_approved_milestone(*, contract_id: int) -> bool:
+    return Milestone.objects.filter(
+        contract_id=contract_id, status=MilestoneStatus.APPROVED
+    ).exists()
+
+
+def review_refusal(
+    *,
+    contract: Contract,
+    user_id: int | None,
+    now: datetime,
+    approved_work: bool | None = None,
+) -> str | None:
+    """Why `user_id` cannot review the other party of `contract` now (None: they can). A party
+    reviews once, after the contract ended with approved work, within GIGS_REVIEW_WINDOW_DAYS
+    of its end. `approved_work` spares the query when the caller already knows."""
+    if user_id not in (contract.client_id, contract.freelancer_id):
+        return "Only the contract's parties review each other."
+    if contract.ended_at is None:
+        return "The contract has not ended yet."
+    if approved_work is None:
+        approved_work = has_approved_milestone(contract_id=contract.pk)
+    if not approved_work:
+        return "No work was approved on this contract: there is nothing to review."
+    days: int = settings.GIGS_REVIEW_WINDOW_DAYS
+    if now > review_window_ends(ended_at=contract.ended_at, days=days):
+        return f"Reviews are written within {days} days of the contract's end."
+    if review_by(contract_id=contract.pk, reviewer_id=user_id) is not None:
+        return "You already reviewed this contract."
+    return None
+
+
+def contract_reviews_for(*, contract_id: int, viewer_id: int | None) -> QuerySet[Review]:
+    """A contract's published reviews, plus the viewer's own while it is still hidden."""
+    visible = Q(published_at__isnull=False)
+    if viewer_id is not None:
+        visible |= Q(reviewer_id=viewer_id)
+    return Review.objects.filter(visible, contract_id=contract_id).order_by("created_at", "id")
+
+
+def unpublished_reviews(*, contract_id: int, lock: bool = False) -> list[Review]:
+    query = Review.objects.filter(contract_id=contract_id, published_at__isnull=True)
+    if lock:
+        query = query.select_for_update()
+    return list(query.order_by("pk"))
+
+
+def contracts_with_due_reviews(*, ended_before: datetime, limit: int) -> list[int]:
+    """Contracts that ended before `ended_before` and still hold a hidden review."""
+    return list(
+        Review.objects.filter(published_at__isnull=True, contract__ended_at__lt=ended_before)
+        .order_by("contract_id")
+        .values_list("contract_id", flat=True)
+        .distinct()[:limit]
+    )
+
+
+def reviews_about(*, user_id: int) -> QuerySet[Review]:
+    """The published reviews of a person (as freelancer and as client), newest first, each
+    with its contract (for the gig's title)."""
+    return (
+        Review.objects.filter(reviewee_id=user_id, published_at__isnull=False)
+        .select_related("contract")
+        .order_by("-published_at", "-id")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Ratings:
+    """A person's ratings as a freelancer (reviews by their clients) and as a client."""
+
+    as_freelancer: Rating
+    as_client: Rating
+
+
+def _rating(total: int, count: int) -> Rating:
+    return Rating(average=round(total / count, 2), count=count) if count else NO_RATING
+
+
+NO_RATINGS = Ratings(as_freelancer=NO_RATING, as_client=NO_RATING)
+
+
+def ratings_of(user_ids: Iterable[int]) -> dict[int, Ratings]:
+    """Each person's ratings from their published reviews, in one query (UserRating keeps the
+    sums and counts). Every id asked for is in the answer: NO_RATINGS before a first review."""
+    ids = {int(user_id) for user_id in user_ids}
+    if not ids:
+        return {}
+    found = {
+        row.user_id: Ratings(
+            as_freelancer=_rating(row.freelancer_sum, row.freelancer_count),
+            as_client=_rating(row.client_sum, row.client_count),
+        )
+        for row in UserRating.objects.filter(user_id__in=ids)
+    }
+    return {user_id: found.get(user_id, NO_RATINGS) for user_id in ids}

@@ -46,5 +46,6 @@ SPECTACULAR_SETTINGS = {
         "ReportReasonEnum": "apps.gigs.models.ReportReason",
         "ReportStatusEnum": "apps.gigs.models.ReportStatus",
         "ReviewDirectionEnum": "apps.gigs.models.ReviewDirection",
+        "ContractPartyEnum": "apps.gigs.rules.work.Party",
     },
 }

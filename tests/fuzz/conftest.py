@@ -23,6 +23,7 @@ from apps.gigs.services import applications, gigs
 from tests.conftest import obtain_tokens
 from tests.factories import UserFactory
 from tests.gigs.conftest import verified
+from tests.gigs.work import hired_pair, milestones
 from tests.lms.conftest import build_course, client_for
 
 settings.register_profile(
@@ -111,6 +112,12 @@ def world(db: Any) -> World:
     invitations = clients["invitee"].get("/api/v1/lms/invitations")
     if invitations.status_code == 200:  # co-instructors are invited (issue 10)
         ids["invitation_id"] = str(invitations.json()["results"][0]["id"])
+    # A contract with its first milestone started, for the contract and review operations.
+    contract, carl, fay = hired_pair(
+        client_email="carl@example.com", freelancer_email="fay@example.com"
+    )
+    clients |= {"contract_client": client_for(carl), "contract_freelancer": client_for(fay)}
+    ids |= {"contract_id": str(contract.pk), "milestone_id": str(milestones(contract)[0].pk)}
     refresh = obtain_tokens(APIClient(), learner.email)["refresh"]
     strings = [
         *ids.values(),

@@ -30,9 +30,18 @@ from tests.fuzz.conftest import PROFILE, TALLY, World
 from tests.fuzz.strategies import Body, SchemaStrategies
 
 WRITE_METHODS = ("post", "put", "patch")
+MILESTONE = "/api/v1/gigs/contracts/{contract_id}/milestones/{milestone_id}"
 # Who calls an operation: its owner-side caller reaches the service. Anything not named here is
 # called by the course's instructor (authoring), or anonymously when it needs no sign-in.
 CALLERS = {
+    # Work and reviews: the contract's client takes every step but the freelancer's submit.
+    "/api/v1/gigs/contracts/{contract_id}/milestones": "contract_client",
+    "/api/v1/gigs/contracts/{contract_id}/reviews": "contract_client",
+    f"{MILESTONE}/start": "contract_client",
+    f"{MILESTONE}/submit": "contract_freelancer",
+    f"{MILESTONE}/request-changes": "contract_client",
+    f"{MILESTONE}/approve": "contract_client",
+    f"{MILESTONE}/cancel": "contract_client",
     "/api/v1/lms/attempts/{attempt_id}/submit": "learner",
     "/api/v1/lms/courses/{slug}/enrollment": "learner",
     "/api/v1/lms/courses/{slug}/progress/reset": "learner",

@@ -1,5 +1,14 @@
 """Routes of the review area under /api/v1/gigs."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from apps.gigs.api import reviews as views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path(
+        "/contracts/<int:contract_id>/reviews",
+        views.ContractReviewsView.as_view(),
+        name="gigs-contract-reviews",
+    ),
+    path("/users/<int:user_id>/reviews", views.UserReviewsView.as_view(), name="gigs-user-reviews"),
+]

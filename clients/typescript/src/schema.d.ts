@@ -683,6 +683,245 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/gigs/contracts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My contracts, as client or freelancer, newest first */
+        get: operations["gigs_contracts_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/gigs/contracts/{contract_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A contract with its milestones and what I may do on each (its parties; operators read it) */
+        get: operations["gigs_contracts_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/gigs/contracts/{contract_id}/milestones": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a milestone to an active fixed-price contract (its client) */
+        post: operations["gigs_contracts_milestones_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/gigs/contracts/{contract_id}/milestones/{milestone_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One milestone and what I may do on it */
+        get: operations["gigs_contracts_milestones_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/gigs/contracts/{contract_id}/milestones/{milestone_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve submitted work (the client); the last open milestone ends the contract */
+        post: operations["gigs_contracts_milestones_approve_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/gigs/contracts/{contract_id}/milestones/{milestone_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Propose to cancel an open milestone, with a reason (either party); the other party accepts or declines */
+        post: operations["gigs_contracts_milestones_cancel_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/gigs/contracts/{contract_id}/milestones/{milestone_id}/cancel/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept the other party's cancellation: the milestone is cancelled */
+        post: operations["gigs_contracts_milestones_cancel_accept_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/gigs/contracts/{contract_id}/milestones/{milestone_id}/cancel/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Decline the other party's cancellation: the work goes on */
+        post: operations["gigs_contracts_milestones_cancel_decline_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/gigs/contracts/{contract_id}/milestones/{milestone_id}/cancel/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Withdraw my cancellation proposal */
+        post: operations["gigs_contracts_milestones_cancel_withdraw_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/gigs/contracts/{contract_id}/milestones/{milestone_id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A milestone's history, oldest first: every step, who took it and their note */
+        get: operations["gigs_contracts_milestones_history_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/gigs/contracts/{contract_id}/milestones/{milestone_id}/request-changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send submitted work back with a note saying what to change (the client) */
+        post: operations["gigs_contracts_milestones_request_changes_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/gigs/contracts/{contract_id}/milestones/{milestone_id}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a pending milestone (the client, verified): the freelancer may work on it */
+        post: operations["gigs_contracts_milestones_start_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/gigs/contracts/{contract_id}/milestones/{milestone_id}/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Submit the work of an active milestone, or again after changes were requested (the freelancer, verified; hourly: the hours worked) */
+        post: operations["gigs_contracts_milestones_submit_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/gigs/contracts/{contract_id}/reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A contract's reviews: the published ones, and mine while it is hidden (its parties; operators see the published ones) */
+        get: operations["gigs_contracts_reviews_list"];
+        put?: never;
+        /** Review the other party of a contract that ended with approved work (once, within the review window); hidden until they review too or the window passes */
+        post: operations["gigs_contracts_reviews_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/gigs/mine": {
         parameters: {
             query?: never;
@@ -726,6 +965,23 @@ export interface paths {
         };
         /** One of my reports (operators: any report) */
         get: operations["gigs_reports_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/gigs/users/{user_id}/reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A person's published reviews (as freelancer and as client), newest first, with their ratings */
+        get: operations["gigs_users_reviews_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1382,13 +1638,13 @@ export interface components {
             application: components["schemas"]["ApplicationOutput"];
         };
         /**
-         * @description * `withdraw` - withdraw
-         *     * `shortlist` - shortlist
-         *     * `reject` - reject
-         *     * `accept` - accept
+         * @description * `client` - client
+         *     * `freelancer` - freelancer
+         *     * `platform` - platform
+         *     * `operator` - operator
          * @enum {string}
          */
-        ActionsEnum: "withdraw" | "shortlist" | "reject" | "accept";
+        ActorRoleEnum: "client" | "freelancer" | "platform" | "operator";
         ApplicantOutput: {
             id: number;
             display_name: string;
@@ -1420,8 +1676,16 @@ export interface components {
             /** @description The contract an accepted application became. */
             contract_id: number | null;
             /** @description What the caller may do with it now. */
-            actions: components["schemas"]["ActionsEnum"][];
+            actions: components["schemas"]["ApplicationOutputActionsEnum"][];
         };
+        /**
+         * @description * `withdraw` - withdraw
+         *     * `shortlist` - shortlist
+         *     * `reject` - reject
+         *     * `accept` - accept
+         * @enum {string}
+         */
+        ApplicationOutputActionsEnum: "withdraw" | "shortlist" | "reject" | "accept";
         /**
          * @description * `submitted` - Submitted
          *     * `shortlisted` - Shortlisted
@@ -1498,6 +1762,8 @@ export interface components {
             title: string;
             question_count: number;
         };
+        /** @enum {unknown} */
+        BlankEnum: "";
         /**
          * @description An input serializer that refuses unknown keys: they are a client bug (a typo, or a
          *     read-only field), so say so instead of silently ignoring them.
@@ -1522,6 +1788,10 @@ export interface components {
         CancelInputRequest: {
             /** @description optional; shown on the gig page */
             reason?: string;
+        };
+        CancellationOutput: {
+            proposed_by: components["schemas"]["ContractPartyEnum"];
+            reason: string;
         };
         CertificateOutput: {
             id: number;
@@ -1558,6 +1828,75 @@ export interface components {
             rating: number | null;
             rating_count: number;
         };
+        ContractDetailOutput: {
+            id: number;
+            gig_id: number;
+            /** @description The gig's title when the contract started. */
+            title: string;
+            skills: string[];
+            pricing: components["schemas"]["PricingEnum"];
+            currency: string;
+            hourly_rate: number | null;
+            weekly_hours_cap: number | null;
+            status: components["schemas"]["ContractStatusEnum"];
+            /** Format: date-time */
+            started_at: string;
+            /** Format: date-time */
+            ended_at: string | null;
+            client: components["schemas"]["PartyOutput"];
+            freelancer: components["schemas"]["PartyOutput"];
+            /**
+             * @description null for an operator.
+             *
+             *     * `client` - Client
+             *     * `freelancer` - Freelancer
+             */
+            my_role: (components["schemas"]["ContractPartyEnum"] | components["schemas"]["NullEnum"]) | null;
+            /** @description Minor units: the milestones not cancelled, together. */
+            total_amount: number;
+            /** @description Minor units: the approved work. */
+            approved_amount: number;
+            milestones: components["schemas"]["MilestoneOutput"][];
+            /** @description Whether the caller may review the other party now (POST .../reviews). */
+            can_review: boolean;
+            /**
+             * Format: date-time
+             * @description Once the contract ended with approved work: until when reviews are written; hidden reviews are published then at the latest.
+             */
+            review_window_ends_at: string | null;
+        };
+        ContractListOutput: {
+            id: number;
+            gig_id: number;
+            title: string;
+            pricing: components["schemas"]["PricingEnum"];
+            currency: string;
+            status: components["schemas"]["ContractStatusEnum"];
+            my_role: components["schemas"]["ContractPartyEnum"];
+            other_party: components["schemas"]["PartyOutput"];
+            /** @description Minor units: the milestones not cancelled, together. */
+            total_amount: number;
+            milestone_count: number;
+            /** @description Approved or cancelled. */
+            milestones_ended: number;
+            /** Format: date-time */
+            started_at: string;
+            /** Format: date-time */
+            ended_at: string | null;
+        };
+        /**
+         * @description * `client` - Client
+         *     * `freelancer` - Freelancer
+         * @enum {string}
+         */
+        ContractPartyEnum: "client" | "freelancer";
+        /**
+         * @description * `active` - Active
+         *     * `completed` - Completed
+         *     * `cancelled` - Cancelled
+         * @enum {string}
+         */
+        ContractStatusEnum: "active" | "completed" | "cancelled";
         CourseDetailOutput: {
             slug: string;
             title: string;
@@ -1751,7 +2090,7 @@ export interface components {
          */
         EnrollmentStatusEnum: "active" | "completed" | "withdrawn";
         /** @enum {string} */
-        ErrorCodeEnum: "already_applied" | "already_published" | "already_reported" | "already_revoked" | "already_submitted" | "applicant_blocked" | "archived" | "authentication_failed" | "bad_request" | "bank_in_use" | "conflict" | "credential_required" | "deletion_blocked" | "email_already_verified" | "email_not_verified" | "email_taken" | "empty_course" | "empty_quiz" | "export_in_progress" | "gig_has_applications" | "gig_has_contract" | "gig_not_open" | "has_learner_progress" | "hours_over_cap" | "invalid_reset_token" | "invalid_transition" | "invalid_verification_token" | "invitation_answered" | "issuer_not_verified" | "last_instructor" | "last_role" | "length_required" | "link_expired" | "malformed_request" | "method_not_allowed" | "no_active_account" | "no_attempts_left" | "no_cancellation_proposed" | "not_acceptable" | "not_authenticated" | "not_draft" | "not_enrolled" | "not_found" | "not_published" | "not_reviewable" | "operator_cannot_delete_self" | "own_gig" | "own_proposal" | "owner_remains" | "payload_too_large" | "pdf_not_ready" | "permission_denied" | "prerequisites_missing" | "revoked" | "role_not_held" | "role_required" | "server_error" | "slug_taken" | "throttled" | "time_limit_exceeded" | "token_not_valid" | "too_many_instructors" | "unknown_credential" | "unsupported_media_type" | "user_inactive" | "user_not_found" | "validation_error";
+        ErrorCodeEnum: "already_applied" | "already_published" | "already_reported" | "already_revoked" | "already_submitted" | "applicant_blocked" | "archived" | "authentication_failed" | "bad_request" | "bank_in_use" | "cancellation_pending" | "conflict" | "credential_required" | "deletion_blocked" | "email_already_verified" | "email_not_verified" | "email_taken" | "empty_course" | "empty_quiz" | "export_in_progress" | "fixed_price_only" | "gig_has_applications" | "gig_has_contract" | "gig_not_open" | "has_learner_progress" | "hours_over_cap" | "invalid_reset_token" | "invalid_transition" | "invalid_verification_token" | "invitation_answered" | "issuer_not_verified" | "last_instructor" | "last_role" | "length_required" | "link_expired" | "malformed_request" | "method_not_allowed" | "no_active_account" | "no_attempts_left" | "no_cancellation_proposed" | "not_acceptable" | "not_authenticated" | "not_draft" | "not_enrolled" | "not_found" | "not_published" | "not_reviewable" | "operator_cannot_delete_self" | "own_gig" | "own_proposal" | "owner_remains" | "payload_too_large" | "pdf_not_ready" | "permission_denied" | "prerequisites_missing" | "revoked" | "role_not_held" | "role_required" | "server_error" | "slug_taken" | "throttled" | "time_limit_exceeded" | "token_not_valid" | "too_many_instructors" | "too_many_milestones" | "unknown_credential" | "unsupported_media_type" | "user_inactive" | "user_not_found" | "validation_error";
         ErrorDetail: {
             code: components["schemas"]["ErrorCodeEnum"];
             message: string;
@@ -2067,6 +2406,133 @@ export interface components {
          * @description An input serializer that refuses unknown keys: they are a client bug (a typo, or a
          *     read-only field), so say so instead of silently ignoring them.
          */
+        MilestoneCancelInputRequest: {
+            /** @description Why; the other party reads it before accepting. */
+            reason: string;
+        };
+        /**
+         * @description An input serializer that refuses unknown keys: they are a client bug (a typo, or a
+         *     read-only field), so say so instead of silently ignoring them.
+         */
+        MilestoneChangesInputRequest: {
+            /** @description What to change. */
+            note: string;
+        };
+        MilestoneEventOutput: {
+            id: number;
+            /** @description null: the platform. */
+            actor_id: number | null;
+            /**
+             * @description Who took the step: a party, the platform (auto-approval) or an operator.
+             *
+             *     * `client` - client
+             *     * `freelancer` - freelancer
+             *     * `platform` - platform
+             *     * `operator` - operator
+             */
+            actor_role: components["schemas"]["ActorRoleEnum"];
+            /**
+             * @description Empty for the first entry.
+             *
+             *     * `pending` - Pending
+             *     * `active` - Active
+             *     * `submitted` - Submitted
+             *     * `changes_requested` - Changes requested
+             *     * `approved` - Approved
+             *     * `cancelled` - Cancelled
+             */
+            from_status: components["schemas"]["MilestoneStatusEnum"] | components["schemas"]["BlankEnum"];
+            to_status: components["schemas"]["MilestoneStatusEnum"];
+            /** @description agreed, added, start, submit, request_changes, approve, cancel, propose_cancel, decline_cancel, withdraw_cancel */
+            action: string;
+            note: string;
+            /** Format: date-time */
+            at: string;
+        };
+        /** @description A milestone as its contract's parties see it, with what the caller may do now. */
+        MilestoneOutput: {
+            id: number;
+            position: number;
+            title: string;
+            /** @description Minor units. Hourly: rate x weekly cap, the most the week can cost. */
+            amount: number;
+            /** Format: date */
+            due_date: string | null;
+            status: components["schemas"]["MilestoneStatusEnum"];
+            /**
+             * Format: decimal
+             * @description Hourly: the hours reported.
+             */
+            hours_worked: string | null;
+            submission_note: string;
+            /** @description The client's last request for changes. */
+            changes_note: string;
+            /** Format: date-time */
+            submitted_at: string | null;
+            /** Format: date-time */
+            approved_at: string | null;
+            /** @description What approving it is worth (minor units): the amount at a fixed price, hours worked x rate for an hourly week once submitted; null before that. */
+            approved_amount: number | null;
+            /**
+             * Format: date-time
+             * @description Submitted: when the platform approves it if the client does not answer (unless a cancellation is proposed).
+             */
+            auto_approves_at: string | null;
+            /** @description A cancellation proposed and not yet answered. */
+            cancellation: components["schemas"]["CancellationOutput"] | null;
+            /** @description What the caller may do now (each is POST .../milestones/{id}/<action>, with `_cancel` actions under `cancel/`: cancel/accept, cancel/decline, cancel/withdraw, and request_changes as request-changes). */
+            actions: components["schemas"]["MilestoneOutputActionsEnum"][];
+            /**
+             * @description The contract's status after this step (an approval or a cancellation may have ended it).
+             *
+             *     * `active` - Active
+             *     * `completed` - Completed
+             *     * `cancelled` - Cancelled
+             */
+            contract_status: components["schemas"]["ContractStatusEnum"];
+        };
+        /**
+         * @description * `start` - start
+         *     * `submit` - submit
+         *     * `request_changes` - request_changes
+         *     * `approve` - approve
+         *     * `cancel` - cancel
+         *     * `accept_cancel` - accept_cancel
+         *     * `decline_cancel` - decline_cancel
+         *     * `withdraw_cancel` - withdraw_cancel
+         * @enum {string}
+         */
+        MilestoneOutputActionsEnum: "start" | "submit" | "request_changes" | "approve" | "cancel" | "accept_cancel" | "decline_cancel" | "withdraw_cancel";
+        /**
+         * @description * `pending` - Pending
+         *     * `active` - Active
+         *     * `submitted` - Submitted
+         *     * `changes_requested` - Changes requested
+         *     * `approved` - Approved
+         *     * `cancelled` - Cancelled
+         * @enum {string}
+         */
+        MilestoneStatusEnum: "pending" | "active" | "submitted" | "changes_requested" | "approved" | "cancelled";
+        /**
+         * @description An input serializer that refuses unknown keys: they are a client bug (a typo, or a
+         *     read-only field), so say so instead of silently ignoring them.
+         */
+        MilestoneSubmitInputRequest: {
+            /**
+             * @description What you hand in (plain text; links to the work).
+             * @default
+             */
+            note?: string;
+            /**
+             * Format: decimal
+             * @description Hourly contracts only, and required there: the hours worked this week, at most the contract's weekly cap (400 `hours_over_cap`).
+             */
+            hours_worked?: string | null;
+        };
+        /**
+         * @description An input serializer that refuses unknown keys: they are a client bug (a typo, or a
+         *     read-only field), so say so instead of silently ignoring them.
+         */
         MilestoneTermsInputRequest: {
             title: string;
             /**
@@ -2202,6 +2668,22 @@ export interface components {
             updated_at: string;
             required_credential: components["schemas"]["CredentialOutput"] | null;
         };
+        /**
+         * @description An input serializer that refuses unknown keys: they are a client bug (a typo, or a
+         *     read-only field), so say so instead of silently ignoring them.
+         */
+        NewMilestoneInputRequest: {
+            title: string;
+            /**
+             * Format: int64
+             * @description Minor units of the contract's currency.
+             */
+            amount: number;
+            /** Format: date */
+            due_date?: string | null;
+        };
+        /** @enum {unknown} */
+        NullEnum: null;
         OpenAttemptOutput: {
             id: number;
             number: number;
@@ -2306,6 +2788,22 @@ export interface components {
             previous: string | null;
             results: components["schemas"]["CertificateOutput"][];
         };
+        /** @description One page of ContractListOutput items. */
+        PaginatedContractListOutputList: {
+            /** @description Items on every page together. */
+            count: number;
+            /**
+             * Format: uri
+             * @description The next page's URL.
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description The previous page's URL.
+             */
+            previous: string | null;
+            results: components["schemas"]["ContractListOutput"][];
+        };
         /** @description One page of CourseListOutput items. */
         PaginatedCourseListOutputList: {
             /** @description Items on every page together. */
@@ -2402,6 +2900,22 @@ export interface components {
             previous: string | null;
             results: components["schemas"]["InvitationOutput"][];
         };
+        /** @description One page of MilestoneEventOutput items. */
+        PaginatedMilestoneEventOutputList: {
+            /** @description Items on every page together. */
+            count: number;
+            /**
+             * Format: uri
+             * @description The next page's URL.
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description The previous page's URL.
+             */
+            previous: string | null;
+            results: components["schemas"]["MilestoneEventOutput"][];
+        };
         /** @description One page of MyGigOutput items. */
         PaginatedMyGigOutputList: {
             /** @description Items on every page together. */
@@ -2481,6 +2995,10 @@ export interface components {
              */
             previous: string | null;
             results: components["schemas"]["SkillOutput"][];
+        };
+        PartyOutput: {
+            id: number;
+            display_name: string;
         };
         /**
          * @description An input serializer that refuses unknown keys: they are a client bug (a typo, or a
@@ -2777,6 +3295,20 @@ export interface components {
             average: string | null;
             count: number;
         };
+        RatingSummaryOutput: {
+            /**
+             * Format: decimal
+             * @description The average of the published reviews (1-5); null before the first.
+             */
+            average: string | null;
+            count: number;
+        };
+        RatingsOutput: {
+            /** @description From the clients they worked for. */
+            as_freelancer: components["schemas"]["RatingSummaryOutput"];
+            /** @description From the freelancers who worked for them. */
+            as_client: components["schemas"]["RatingSummaryOutput"];
+        };
         /**
          * @description An input serializer that refuses unknown keys: they are a client bug (a typo, or a
          *     read-only field), so say so instead of silently ignoring them.
@@ -2852,6 +3384,52 @@ export interface components {
          * @enum {string}
          */
         RevealAnswersEnum: "never" | "after_passing_or_last_attempt" | "always";
+        /**
+         * @description * `of_freelancer` - Of the freelancer
+         *     * `of_client` - Of the client
+         * @enum {string}
+         */
+        ReviewDirectionEnum: "of_freelancer" | "of_client";
+        /**
+         * @description An input serializer that refuses unknown keys: they are a client bug (a typo, or a
+         *     read-only field), so say so instead of silently ignoring them.
+         */
+        ReviewInputRequest: {
+            rating: number;
+            /**
+             * @description Plain text.
+             * @default
+             */
+            text?: string;
+        };
+        ReviewOutput: {
+            id: number;
+            contract_id: number;
+            /** @description The gig's title when the contract started. */
+            gig_title: string;
+            reviewer: components["schemas"]["ReviewerOutput"];
+            reviewee_id: number;
+            /**
+             * @description of_freelancer: the client reviewed the freelancer; of_client: the reverse.
+             *
+             *     * `of_freelancer` - Of the freelancer
+             *     * `of_client` - Of the client
+             */
+            direction: components["schemas"]["ReviewDirectionEnum"];
+            rating: number;
+            text: string;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description null: hidden until the other party reviews or the review window passes (only its writer sees it).
+             */
+            published_at: string | null;
+        };
+        ReviewerOutput: {
+            id: number;
+            display_name: string;
+        };
         RevocationList: {
             /**
              * Format: uri
@@ -3150,6 +3728,24 @@ export interface components {
             readonly is_staff: boolean;
             /** Format: date-time */
             readonly date_joined: string;
+        };
+        /** @description One page of a person's published reviews, newest first, with their ratings. */
+        UserReviewPage: {
+            /** @description Items on every page together. */
+            count: number;
+            /**
+             * Format: uri
+             * @description The next page's URL.
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description The previous page's URL.
+             */
+            previous: string | null;
+            results: components["schemas"]["ReviewOutput"][];
+            /** @description The person's ratings, on every page. */
+            ratings?: components["schemas"]["RatingsOutput"];
         };
         VerificationOutput: {
             status: components["schemas"]["VerificationOutputStatusEnum"];
@@ -6994,6 +7590,1396 @@ export interface operations {
             };
         };
     };
+    gigs_contracts_list: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number (past the last page: 404) */
+                page?: number;
+                /** @description items per page (at most 100) */
+                page_size?: number;
+                /**
+                 * @description Only the contracts where I am this party.
+                 *
+                 *     * `client` - Client
+                 *     * `freelancer` - Freelancer
+                 */
+                role?: "client" | "freelancer";
+                /**
+                 * @description * `active` - Active
+                 *     * `completed` - Completed
+                 *     * `cancelled` - Cancelled
+                 */
+                status?: "active" | "completed" | "cancelled";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedContractListOutputList"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `fields`, `malformed_request`, ...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such object, or not visible to the caller (for a list: a page past the last) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The `Accept` header asks for a representation this operation does not offer */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (`throttled`; `Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    gigs_contracts_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contract_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContractDetailOutput"];
+                };
+            };
+            /** @description Invalid input: `validation_error` with `fields`, `malformed_request` (unreadable body, NUL in the URL), ... */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The `Accept` header asks for a representation this operation does not offer */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (`throttled`; `Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    gigs_contracts_milestones_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contract_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewMilestoneInputRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    /** @description The absolute URL of the created resource (docs/decisions/0005) */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MilestoneOutput"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `fields`, `malformed_request`, ...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Signed in but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The `Accept` header asks for a representation this operation does not offer */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Conflicts with the object's current state (a specific `code` says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A chunked body: send it with a `Content-Length` header (`length_required`) */
+            411: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Body sent with a content type this operation does not read (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (`throttled`; `Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    gigs_contracts_milestones_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contract_id: number;
+                milestone_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MilestoneOutput"];
+                };
+            };
+            /** @description Invalid input: `validation_error` with `fields`, `malformed_request` (unreadable body, NUL in the URL), ... */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The `Accept` header asks for a representation this operation does not offer */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (`throttled`; `Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    gigs_contracts_milestones_approve_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contract_id: number;
+                milestone_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MilestoneOutput"];
+                };
+            };
+            /** @description Invalid input: `validation_error` with `fields`, `malformed_request` (unreadable body, NUL in the URL), ... */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Signed in but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The `Accept` header asks for a representation this operation does not offer */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Conflicts with the object's current state (a specific `code` says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (`throttled`; `Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    gigs_contracts_milestones_cancel_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contract_id: number;
+                milestone_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MilestoneCancelInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MilestoneOutput"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `fields`, `malformed_request`, ...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Signed in but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The `Accept` header asks for a representation this operation does not offer */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Conflicts with the object's current state (a specific `code` says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A chunked body: send it with a `Content-Length` header (`length_required`) */
+            411: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Body sent with a content type this operation does not read (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (`throttled`; `Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    gigs_contracts_milestones_cancel_accept_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contract_id: number;
+                milestone_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MilestoneOutput"];
+                };
+            };
+            /** @description Invalid input: `validation_error` with `fields`, `malformed_request` (unreadable body, NUL in the URL), ... */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Signed in but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The `Accept` header asks for a representation this operation does not offer */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Conflicts with the object's current state (a specific `code` says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (`throttled`; `Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    gigs_contracts_milestones_cancel_decline_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contract_id: number;
+                milestone_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MilestoneOutput"];
+                };
+            };
+            /** @description Invalid input: `validation_error` with `fields`, `malformed_request` (unreadable body, NUL in the URL), ... */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Signed in but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The `Accept` header asks for a representation this operation does not offer */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Conflicts with the object's current state (a specific `code` says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (`throttled`; `Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    gigs_contracts_milestones_cancel_withdraw_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contract_id: number;
+                milestone_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MilestoneOutput"];
+                };
+            };
+            /** @description Invalid input: `validation_error` with `fields`, `malformed_request` (unreadable body, NUL in the URL), ... */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Signed in but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The `Accept` header asks for a representation this operation does not offer */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Conflicts with the object's current state (a specific `code` says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (`throttled`; `Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    gigs_contracts_milestones_history_list: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number (past the last page: 404) */
+                page?: number;
+                /** @description items per page (at most 100) */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                contract_id: number;
+                milestone_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedMilestoneEventOutputList"];
+                };
+            };
+            /** @description Invalid input: `validation_error` with `fields`, `malformed_request` (unreadable body, NUL in the URL), ... */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The `Accept` header asks for a representation this operation does not offer */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (`throttled`; `Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    gigs_contracts_milestones_request_changes_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contract_id: number;
+                milestone_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MilestoneChangesInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MilestoneOutput"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `fields`, `malformed_request`, ...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Signed in but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The `Accept` header asks for a representation this operation does not offer */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Conflicts with the object's current state (a specific `code` says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A chunked body: send it with a `Content-Length` header (`length_required`) */
+            411: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Body sent with a content type this operation does not read (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (`throttled`; `Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    gigs_contracts_milestones_start_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contract_id: number;
+                milestone_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MilestoneOutput"];
+                };
+            };
+            /** @description Invalid input: `validation_error` with `fields`, `malformed_request` (unreadable body, NUL in the URL), ... */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Signed in but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The `Accept` header asks for a representation this operation does not offer */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Conflicts with the object's current state (a specific `code` says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (`throttled`; `Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    gigs_contracts_milestones_submit_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contract_id: number;
+                milestone_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["MilestoneSubmitInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MilestoneOutput"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `fields`, `malformed_request`, ...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Signed in but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The `Accept` header asks for a representation this operation does not offer */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Conflicts with the object's current state (a specific `code` says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A chunked body: send it with a `Content-Length` header (`length_required`) */
+            411: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Body sent with a content type this operation does not read (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (`throttled`; `Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    gigs_contracts_reviews_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contract_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewOutput"][];
+                };
+            };
+            /** @description Invalid input: `validation_error` with `fields`, `malformed_request` (unreadable body, NUL in the URL), ... */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The `Accept` header asks for a representation this operation does not offer */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (`throttled`; `Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    gigs_contracts_reviews_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contract_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewInputRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    /** @description The absolute URL of the created resource (docs/decisions/0005) */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewOutput"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `fields`, `malformed_request`, ...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Signed in but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The `Accept` header asks for a representation this operation does not offer */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Conflicts with the object's current state (a specific `code` says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A chunked body: send it with a `Content-Length` header (`length_required`) */
+            411: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Body sent with a content type this operation does not read (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (`throttled`; `Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     gigs_mine_list: {
         parameters: {
             query?: {
@@ -7162,6 +9148,79 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReportOutput"];
+                };
+            };
+            /** @description Invalid input: `validation_error` with `fields`, `malformed_request` (unreadable body, NUL in the URL), ... */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The `Accept` header asks for a representation this operation does not offer */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (`throttled`; `Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    gigs_users_reviews_retrieve: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number (past the last page: 404) */
+                page?: number;
+                /** @description items per page (at most 100) */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserReviewPage"];
                 };
             };
             /** @description Invalid input: `validation_error` with `fields`, `malformed_request` (unreadable body, NUL in the URL), ... */
