@@ -149,6 +149,7 @@ def test_blockers_carry_their_context_and_none_means_the_account_may_go(monkeypa
     ]
 
 
+@pytest.mark.django_db  # lms's real hook runs too (it deletes pending invitations)
 def test_addresses_are_forgotten_lower_cased_once_each(monkeypatch):
     received: list[list[str]] = []
     monkeypatch.setattr(accounts_public, "forget_addresses", received.append, raising=False)
