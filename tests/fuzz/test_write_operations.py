@@ -49,6 +49,11 @@ CALLERS = {
     "/api/v1/lms/quizzes/{quiz_id}/attempts": "learner",
     "/api/v1/lms/invitations/{invitation_id}/accept": "invitee",
     "/api/v1/lms/invitations/{invitation_id}/decline": "invitee",
+    # Gigs: the gig's client posts, edits, publishes and cancels.
+    "/api/v1/gigs": "gig_client",
+    "/api/v1/gigs/{gig_id}": "gig_client",
+    "/api/v1/gigs/{gig_id}/publish": "gig_client",
+    "/api/v1/gigs/{gig_id}/cancel": "gig_client",
     "/api/v1/gigs/{gig_id}/applications": "applicant",
     "/api/v1/gigs/applications/{application_id}/withdraw": "gig_freelancer",
     "/api/v1/gigs/applications/{application_id}/shortlist": "gig_client",
