@@ -30,10 +30,7 @@ from gigsy.privacy import (
 ERASES_IN_REQUEST = {"accounts"}
 # Contexts that have tables and do not export or erase yet, with the reason: this baseline only
 # shrinks (the test fails when an entry is no longer needed, so it is removed then).
-PENDING: dict[str, str] = {
-    "gigs": "issue 12 is building the marketplace; its export_user, deletion_blockers and "
-    "user.deleted handler come with it",
-}
+PENDING: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
