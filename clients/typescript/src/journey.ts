@@ -388,6 +388,217 @@ async function verify(baseUrl: string, code: string): Promise<Verification | nul
   return status;
 }
 
+// --- the gig marketplace: the client's path and the freelancer's ------------------------------
+type GigPage = Schemas["GigPageOutput"];
+type Application = Schemas["ApplicationOutput"];
+type Milestone = Schemas["MilestoneOutput"];
+
+/** The client posts a draft (a verified client: 403 `role_required` or `email_not_verified`
+ * otherwise) and publishes it: only an open gig is on the marketplace. */
+async function postGig(client: Session, skill: string): Promise<GigPage> {
+  const deadline = new Date(Date.now() + 30 * 24 * 3600 * 1000).toISOString().slice(0, 10);
+  const { data, error, response } = await client.api.POST("/api/v1/gigs", {
+    body: {
+      title: "Build a booking page",
+      description: "A page where **customers** book a table.",
+      skills: [skill],
+      budget_amount: 60_000, // minor units: 600.00 USD
+      currency: "USD",
+      deadline,
+    },
+  });
+  if (error !== undefined) {
+    const code: ErrorCode = error.error.code;
+    if (code === "role_required" || code === "email_not_verified") {
+      console.log(`cannot post yet: ${error.error.message}`);
+    }
+    throw new GigsyApiError(response.status, error);
+  }
+  const draft: Schemas["GigStatusEnum"] = data.status;
+  console.log(`gig ${data.id} saved as ${draft}`);
+  const open = ok(await client.api.POST("/api/v1/gigs/{gig_id}/publish", { params: { path: { gig_id: data.id } } }));
+  console.log(`gig ${open.id} is ${open.status} since ${open.published_at ?? "?"}`);
+  return open;
+}
+
+/** The freelancer browses open gigs by skill, opens one and applies; applying twice is a typed
+ * 409 `already_applied`, a blocked applicant a 403 `applicant_blocked`. */
+async function findAndApply(freelancer: Session, skill: string): Promise<Application | null> {
+  const page = ok(await freelancer.api.GET("/api/v1/gigs", { params: { query: { skills: skill, remote: true } } }));
+  const card = page.results[0];
+  if (card === undefined) {
+    console.log(`no open gig asks for ${skill}`);
+    return null;
+  }
+  const gig = ok(await freelancer.api.GET("/api/v1/gigs/{gig_id}", { params: { path: { gig_id: card.id } } }));
+  const terms = gig.pricing === "hourly" ? `${gig.hourly_rate ?? 0}/h` : `${gig.budget_amount}`;
+  console.log(`${gig.title} by ${gig.client.display_name}: ${terms} ${gig.currency}`);
+  const apply = (bid: number) =>
+    freelancer.api.POST("/api/v1/gigs/{gig_id}/applications", {
+      params: { path: { gig_id: gig.id } },
+      body: { cover_letter: "I built three of these.", bid_amount: bid },
+    });
+  const application = ok(await apply(55_000));
+  const again = await apply(50_000);
+  if (again.error !== undefined) {
+    const code: ErrorCode = again.error.error.code;
+    console.log(`applying twice: ${again.response.status} ${code}`); // 409 already_applied
+  }
+  return application;
+}
+
+/** The client reads the gig's applications, shortlists one and accepts it with two milestones:
+ * the contract starts. */
+async function hire(client: Session, gigId: number): Promise<number | null> {
+  const page = ok(
+    await client.api.GET("/api/v1/gigs/{gig_id}/applications", {
+      params: { path: { gig_id: gigId }, query: { status: "submitted" } },
+    }),
+  );
+  const chosen = page.results[0];
+  if (chosen === undefined) {
+    return null;
+  }
+  const rating = chosen.applicant.rating?.average ?? "no reviews yet";
+  console.log(`${chosen.applicant.display_name} (${rating}) bids ${chosen.bid_amount}: ${chosen.actions.join(", ")}`);
+  const path = { params: { path: { application_id: chosen.id } } };
+  ok(await client.api.POST("/api/v1/gigs/applications/{application_id}/shortlist", path));
+  const accepted = ok(
+    await client.api.POST("/api/v1/gigs/applications/{application_id}/accept", {
+      ...path,
+      body: {
+        milestones: [
+          { title: "Design", amount: 25_000 },
+          { title: "Build", amount: chosen.bid_amount - 25_000 },
+        ],
+      },
+    }),
+  );
+  console.log(`contract ${accepted.contract_id} started; the application is ${accepted.application.status}`);
+  return accepted.contract_id;
+}
+
+type Step = "start" | "approve";
+
+async function take(session: Session, contractId: number, milestoneId: number, step: Step): Promise<Milestone> {
+  const params = { path: { contract_id: contractId, milestone_id: milestoneId } };
+  const result =
+    step === "start"
+      ? await session.api.POST("/api/v1/gigs/contracts/{contract_id}/milestones/{milestone_id}/start", { params })
+      : await session.api.POST("/api/v1/gigs/contracts/{contract_id}/milestones/{milestone_id}/approve", { params });
+  return ok(result);
+}
+
+async function submit(freelancer: Session, contractId: number, milestoneId: number, note: string): Promise<Milestone> {
+  return ok(
+    await freelancer.api.POST("/api/v1/gigs/contracts/{contract_id}/milestones/{milestone_id}/submit", {
+      params: { path: { contract_id: contractId, milestone_id: milestoneId } },
+      body: { note },
+    }),
+  );
+}
+
+/** Each milestone: the client starts it, the freelancer submits, the client sends the first back
+ * once, then approves. A step the status does not allow is a 409 `invalid_transition` whose
+ * details name the current status and the allowed actions. */
+async function workThrough(client: Session, freelancer: Session, contractId: number): Promise<void> {
+  const contract = ok(
+    await client.api.GET("/api/v1/gigs/contracts/{contract_id}", { params: { path: { contract_id: contractId } } }),
+  );
+  for (const [index, milestone] of contract.milestones.entries()) {
+    const params = { path: { contract_id: contractId, milestone_id: milestone.id } };
+    const early = await client.api.POST("/api/v1/gigs/contracts/{contract_id}/milestones/{milestone_id}/approve", {
+      params,
+    });
+    if (early.error !== undefined && early.error.error.code === "invalid_transition") {
+      const details = early.error.error.details ?? {};
+      console.log(`cannot approve yet: ${String(details["current_status"])}, allowed ${String(details["allowed"])}`);
+    }
+    await take(client, contractId, milestone.id, "start");
+    let submitted = await submit(freelancer, contractId, milestone.id, `${milestone.title}: done`);
+    console.log(`${submitted.title} submitted; approves itself at ${submitted.auto_approves_at ?? "-"}`);
+    if (index === 0) {
+      const sentBack = ok(
+        await client.api.POST("/api/v1/gigs/contracts/{contract_id}/milestones/{milestone_id}/request-changes", {
+          params,
+          body: { note: "Bigger buttons, please." },
+        }),
+      );
+      console.log(`${sentBack.title}: ${sentBack.status} (${sentBack.changes_note})`);
+      submitted = await submit(freelancer, contractId, milestone.id, "Buttons enlarged.");
+    }
+    const approved = await take(client, contractId, submitted.id, "approve");
+    console.log(`${approved.title} approved: ${approved.approved_amount ?? 0} ${contract.currency}`);
+  }
+  const history = ok(
+    await freelancer.api.GET("/api/v1/gigs/contracts/{contract_id}/milestones/{milestone_id}/history", {
+      params: { path: { contract_id: contractId, milestone_id: contract.milestones[0]?.id ?? 0 } },
+    }),
+  );
+  for (const event of history.results) {
+    console.log(`${event.at}: ${event.actor_role} ${event.action} ${event.from_status} -> ${event.to_status}`);
+  }
+}
+
+/** Both review once the contract completed; a review stays hidden until the other arrives. */
+async function reviewEachOther(client: Session, freelancer: Session, contractId: number): Promise<void> {
+  const params = { path: { contract_id: contractId } };
+  const done = ok(await client.api.GET("/api/v1/gigs/contracts/{contract_id}", { params }));
+  console.log(`contract ${done.id} is ${done.status}; can review: ${done.can_review}`);
+  ok(await client.api.POST("/api/v1/gigs/contracts/{contract_id}/reviews", { params, body: { rating: 5, text: "Fast and careful." } }));
+  ok(await freelancer.api.POST("/api/v1/gigs/contracts/{contract_id}/reviews", { params, body: { rating: 4 } }));
+  for (const review of ok(await freelancer.api.GET("/api/v1/gigs/contracts/{contract_id}/reviews", { params }))) {
+    console.log(`${review.reviewer.display_name}: ${review.rating}/5, published ${review.published_at ?? "not yet"}`);
+  }
+  const page = ok(
+    await client.api.GET("/api/v1/gigs/users/{user_id}/reviews", { params: { path: { user_id: done.freelancer.id } } }),
+  );
+  console.log(`${done.freelancer.display_name} as freelancer: ${page.ratings?.as_freelancer?.average ?? "-"}`);
+}
+
+/** Anyone but its client may report a gig once while the report is open (409
+ * `already_reported`); the report's status says what operators decided. */
+async function report(session: Session, gigId: number): Promise<void> {
+  const { data, error } = await session.api.POST("/api/v1/gigs/{gig_id}/reports", {
+    params: { path: { gig_id: gigId } },
+    body: { reason: "spam", details: "The same text is posted ten times." },
+  });
+  if (error !== undefined) {
+    console.log(`not reported: ${error.error.code}`);
+    return;
+  }
+  const status: Schemas["ReportStatusEnum"] = data.status;
+  console.log(`report ${data.id} is ${status}`);
+}
+
+/** A client and a freelancer, both signed up with verified addresses and the client and learner
+ * roles, walk the marketplace from a posted gig to published reviews. */
+export async function marketplace(
+  baseUrl: string,
+  client: { email: string; password: string },
+  freelancer: { email: string; password: string },
+): Promise<void> {
+  const anonymous = createGigsyClient({ baseUrl });
+  const cora = await logIn(anonymous, baseUrl, client.email, client.password);
+  const finn = await logIn(anonymous, baseUrl, freelancer.email, freelancer.password);
+  const gig = await postGig(cora, "django");
+  const application = await findAndApply(finn, "django");
+  if (application === null) {
+    return;
+  }
+  const contractId = await hire(cora, gig.id);
+  if (contractId === null) {
+    return;
+  }
+  await workThrough(cora, finn, contractId);
+  await reviewEachOther(cora, finn, contractId);
+  const mine = ok(await cora.api.GET("/api/v1/gigs/mine"));
+  for (const posted of mine.results) {
+    console.log(`${posted.title}: ${posted.status}${posted.status_reason ? ` (${posted.status_reason})` : ""}`);
+  }
+  await report(finn, gig.id);
+}
+
 // --- the journey ---------------------------------------------------------------------------------
 export async function journey(baseUrl: string, inbox?: Inbox): Promise<void> {
   const email = `ada+${Date.now()}@example.com`;
