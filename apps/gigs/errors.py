@@ -139,3 +139,47 @@ class GigsError(DescribedCodes):
         "The caller already has an open report on this gig.",
         "Tell the user their report is being looked at.",
     )
+    # money: the ledger's refusals (docs/decisions/0029)
+    INVALID_AMOUNT = (
+        "invalid_amount",
+        400,
+        "An amount is not a whole positive number of minor units (cents), is above the largest "
+        "amount one movement may carry, or a fee is more than the amount it is taken from; "
+        "`fields` names the amount.",
+        "Send a positive integer of minor units of the contract's currency.",
+    )
+    UNSUPPORTED_CURRENCY = (
+        "unsupported_currency",
+        400,
+        "The currency is not an ISO 4217 code the platform takes (GIGS_CURRENCIES), or not the "
+        "currency of the contract the money belongs to.",
+        "Use the contract's currency.",
+    )
+    INVALID_SPLIT = (
+        "invalid_split",
+        400,
+        "The parts of a split (a dispute's freelancer amount and client refund) do not add up "
+        "to the amount being split, `details.total`.",
+        "Split exactly `details.total` between the parties.",
+    )
+    INSUFFICIENT_FUNDS = (
+        "insufficient_funds",
+        409,
+        "The money would come from an account that holds less (a milestone's escrow or dispute "
+        "hold, a freelancer's pending or available funds); `details.account`, "
+        "`details.available` and `details.requested` say which and how much.",
+        "Reload the balances or the milestone and offer at most what is there.",
+    )
+    MOVEMENT_REFERENCE_REUSED = (
+        "movement_reference_reused",
+        409,
+        "A money movement with this reference was already recorded with different terms (kind, "
+        "accounts, amounts or memo); the same reference with the same terms returns the first.",
+        "Never reuse a movement's reference for another movement; a retry sends the same terms.",
+    )
+    NOT_REVERSIBLE = (
+        "not_reversible",
+        409,
+        "This journal entry cannot be reversed: it is itself a reversal.",
+        "Post a new movement instead of reversing the reversal.",
+    )

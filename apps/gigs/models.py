@@ -15,6 +15,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Now
 
 # --- gigs -----------------------------------------------------------------------------------------
 
@@ -423,3 +424,153 @@ class HeldCredential(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} holds course {self.course_id}"
+
+
+# --- ledger ---------------------------------------------------------------------------------------
+# The double-entry ledger of escrow (docs/decisions/0029; apps/gigs/ledger/ posts to it). Balances
+# are derived from the lines, never stored. Entries and lines are append-only: database triggers
+# refuse UPDATE and DELETE, and a deferred constraint trigger refuses at commit an entry whose
+# lines do not sum to zero per currency (migration 0003_ledger).
+
+
+class AccountKind(models.TextChoices):
+    # Per client: money that came in from outside (a payment); goes negative as it funds.
+    CLIENT_FUNDING = "client_funding", "Client funding"
+    # Per milestone: funded money waiting for release or refund.
+    ESCROW = "escrow", "Escrow"
+    # Per milestone: escrow frozen by a dispute until an operator splits it.
+    DISPUTE_HOLD = "dispute_hold", "Dispute hold"
+    # Per freelancer: released money still in its clearing period (GIGS_CLEARING_DAYS).
+    FREELANCER_PENDING = "freelancer_pending", "Freelancer pending"
+    # Per freelancer: cleared money a payout may take.
+    FREELANCER_AVAILABLE = "freelancer_available", "Freelancer available"
+    # Per currency (no owner): the platform's fees.
+    PLATFORM_FEES = "platform_fees", "Platform fees"
+    # Per client: money returned outside (refunds).
+    CLIENT_REFUNDS = "client_refunds", "Client refunds"
+    # Per freelancer: money paid outside (payouts).
+    PAYOUTS = "payouts", "Payouts"
+
+
+class LedgerAccount(models.Model):
+    kind = models.CharField(max_length=24, choices=AccountKind.choices)
+    # A user id (client and freelancer kinds) or a milestone id (escrow, dispute hold) depending
+    # on the kind; none for platform fees. Not a foreign key: it points at one of two tables.
+    owner_id = models.BigIntegerField(null=True, blank=True)
+    currency = models.CharField(max_length=3)  # ISO 4217
+    created_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        db_table = '"gigs"."ledger_account"'
+        constraints = [
+            # One account per (kind, owner, currency), the platform's too (owner NULL): posting
+            # creates accounts with INSERT ... ON CONFLICT DO NOTHING.
+            models.UniqueConstraint(
+                fields=["kind", "owner_id", "currency"],
+                nulls_distinct=False,
+                name="gigs_ledger_account_uniq",
+            ),
+            # The target of journal lines' (account, currency) foreign key.
+            models.UniqueConstraint(fields=["id", "currency"], name="gigs_ledger_account_cur"),
+            models.CheckConstraint(
+                condition=Q(kind="platform_fees", owner_id__isnull=True)
+                | (~Q(kind="platform_fees") & Q(owner_id__isnull=False)),
+                name="gigs_ledger_account_owner",
+            ),
+            models.CheckConstraint(
+                condition=Q(currency__regex=r"^[A-Z]{3}$"), name="gigs_ledger_account_iso"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        owner = "" if self.owner_id is None else f" {self.owner_id}"
+        return f"{self.kind}{owner} {self.currency}"
+
+
+class EntryKind(models.TextChoices):
+    FUND = "fund", "Fund"
+    RELEASE = "release", "Release"
+    REFUND = "refund", "Refund"
+    DISPUTE_HOLD = "dispute_hold", "Dispute hold"
+    DISPUTE_RESOLVE = "dispute_resolve", "Dispute resolution"
+    CLEAR = "clear", "Clear"
+    PAYOUT = "payout", "Payout"
+    REVERSAL = "reversal", "Reversal"
+
+
+class JournalEntry(models.Model):
+    """One money movement: its lines sum to zero per currency."""
+
+    kind = models.CharField(max_length=16, choices=EntryKind.choices)
+    memo = models.CharField(max_length=500, blank=True, default="")
+    contract = models.ForeignKey(
+        Contract, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    milestone = models.ForeignKey(
+        Milestone, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # A reversal names the entry it mirrors; an entry is reversed at most once.
+    reverses = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
+    )
+    created_at = models.DateTimeField(db_default=Now())
+    # None: the platform (the clearing sweep, a webhook).
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The movement's idempotency reference ("fund:<payment id>", "clear:<entry id>", ...): the
+    # same reference again is the same movement, recorded once.
+    reference = models.CharField(max_length=200, null=True, blank=True, unique=True)
+
+    class Meta:
+        db_table = '"gigs"."journal_entry"'
+        verbose_name_plural = "journal entries"
+        indexes = [
+            # The clearing sweep: entries that credit a freelancer's pending funds, oldest first.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(kind__in=["release", "dispute_resolve"]),
+                name="gigs_entry_clearable_idx",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="reversal", reverses__isnull=False)
+                | (~Q(kind="reversal") & Q(reverses__isnull=True)),
+                name="gigs_entry_reversal",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"
+
+
+class JournalLine(models.Model):
+    """One side of an entry: a signed amount on one account (positive adds to its balance)."""
+
+    entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="lines")
+    # The database checks (account, currency) against the account's own currency with a
+    # composite foreign key (migration 0003_ledger), which also covers the account's existence:
+    # Django's single-column constraint would be a second look-up per line.
+    account = models.ForeignKey(
+        LedgerAccount,
+        on_delete=models.PROTECT,
+        db_constraint=False,
+        db_index=False,  # gigs_line_account_idx below covers it
+        related_name="lines",
+    )
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)  # the account's, copied: sums per currency
+
+    class Meta:
+        db_table = '"gigs"."journal_line"'
+        indexes = [
+            # Balances: an index-only sum of one account's lines.
+            models.Index(fields=["account"], include=["amount"], name="gigs_line_account_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="gigs_line_not_zero"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount:+d} {self.currency} on account {self.account_id}"

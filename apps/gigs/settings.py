@@ -14,6 +14,10 @@ GIGS_AUTO_APPROVE_SWEEP_SECONDS = env.float("GIGS_AUTO_APPROVE_SWEEP_SECONDS", d
 # Reviews stay hidden until both parties reviewed or this many days passed since the contract
 # ended (double-blind); a review can be written only within the window.
 GIGS_REVIEW_WINDOW_DAYS = env.int("GIGS_REVIEW_WINDOW_DAYS", default=14)
+# Released money stays pending this many days before a payout may take it (the window in which a
+# chargeback or an operator's correction can still reach it); beat clears it hourly
+# (apps/gigs/ledger/clearing.py).
+GIGS_CLEARING_DAYS = env.int("GIGS_CLEARING_DAYS", default=5)
 # Currencies a gig may be priced in (ISO 4217).
 GIGS_CURRENCIES = env.list("GIGS_CURRENCIES", default=["USD", "EUR", "GBP", "INR", "NGN", "KES"])
 # The longest an hourly contract may run, in weekly milestones.
@@ -30,6 +34,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     "gigs.publish_due_reviews": {
         "task": "gigs.publish_due_reviews",
+        "schedule": 3600.0,
+        "options": {"expires": 3600.0},
+    },
+    "gigs.clear_pending_funds": {
+        "task": "gigs.clear_pending_funds",
         "schedule": 3600.0,
         "options": {"expires": 3600.0},
     },
