@@ -438,3 +438,33 @@ def test_reporting_costs_a_fixed_number_of_queries(
             ).status_code
             == 201
         )
+
+
+def test_closing_a_gig_in_progress_leaves_its_contract_to_the_parties(
+    admin_operator: Any, client_user: Any, freelancer: Any, stranger: Any
+) -> None:
+    """Operators do not act for a party: the contract runs on, and its completion leaves the
+    closed gig closed (ADR 0028)."""
+    from apps.gigs.models import Contract, ContractStatus, Milestone
+    from apps.gigs.services import hiring, milestones
+
+    gig = post_gig(client_user)
+    applied = applications.apply(
+        gig_id=gig.pk, user=freelancer, cover_letter="Hire me", bid_amount=40_000
+    )
+    contract = hiring.accept(application_id=applied.pk, user=client_user)
+    report(stranger, gig)
+    moderation.close_reported_gig(
+        gig_id=gig.pk, operator=admin_operator, reason="Off-platform pay."
+    )
+    assert Gig.objects.get(pk=gig.pk).status == GigStatus.CLOSED
+    assert Contract.objects.get(pk=contract.pk).status == ContractStatus.ACTIVE
+
+    milestone = Milestone.objects.get(contract=contract)
+    ids = {"contract_id": contract.pk, "milestone_id": milestone.pk}
+    milestones.start_milestone(**ids, user=client_user)
+    milestones.submit_milestone(**ids, user=freelancer, note="Done")
+    milestones.approve_milestone(**ids, user=client_user)
+    assert Contract.objects.get(pk=contract.pk).status == ContractStatus.COMPLETED
+    closed = Gig.objects.get(pk=gig.pk)
+    assert (closed.status, closed.status_reason) == (GigStatus.CLOSED, "Off-platform pay.")
