@@ -66,6 +66,12 @@ class GigsError(DescribedCodes):
         "The applicant already has an active application to this gig.",
         "Show the existing application (GET /api/v1/gigs/applications/mine).",
     )
+    APPLICANT_UNAVAILABLE = (
+        "applicant_unavailable",
+        409,
+        "The applicant's account was deactivated or deleted: the application cannot be accepted.",
+        "Reload the applications; choose another applicant.",
+    )
     OWN_GIG = (
         "own_gig",
         409,

@@ -278,6 +278,23 @@ def test_only_the_verified_client_accepts(
     assert not Contract.objects.exists()
 
 
+def test_an_applicant_whose_account_is_gone_cannot_be_hired(
+    gig: Gig, client_user: Any, freelancer: Any, other_freelancer: Any
+) -> None:
+    """Between DELETE /auth/me and gigs.erase_user withdrawing the application (or after an
+    operator deactivates the account), accepting it would hire nobody."""
+    chosen, other = apply(freelancer, gig), apply(other_freelancer, gig)
+    get_user_model().objects.filter(pk=freelancer.pk).update(is_active=False)
+
+    refused = _accept(client_user, chosen)
+
+    assert (refused.status_code, error_of(refused)["code"]) == (409, "applicant_unavailable")
+    assert not Contract.objects.exists()
+    chosen.refresh_from_db()
+    assert chosen.status == "submitted"  # nothing changed: the client can still hire another
+    assert _accept(client_user, other).status_code == 201
+
+
 def test_a_second_accept_on_a_filled_gig_is_refused(
     gig: Gig, client_user: Any, freelancer: Any, other_freelancer: Any
 ) -> None:

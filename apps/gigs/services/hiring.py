@@ -151,7 +151,8 @@ def accept(
     """The gig's client accepts an application: the contract starts (see the module
     docstring). Refusals: 404 an application the caller cannot see; 403 not the gig's client,
     or a client without a verified address or the client role; 409 `invalid_transition` (the
-    application is not submitted or shortlisted); 409 `gig_not_open`; 400 milestones or weeks
+    application is not submitted or shortlisted); 409 `applicant_unavailable` (the applicant's
+    account was deactivated or deleted); 409 `gig_not_open`; 400 milestones or weeks
     that do not fit the gig."""
     found = policies.visible_application(application_id=application_id, user=user)
     policies.require_client_of(application=found, user=user)
@@ -165,6 +166,12 @@ def accept(
     application.status = check(
         APPLICATIONS, action="accept", status=application.status, what="application"
     )
+    applicant = accounts.get_user(application.applicant_id)
+    if applicant is None or not applicant.is_active:
+        # Deactivated, or deleted and not yet erased by gigs.erase_user (which withdraws it).
+        raise ConflictError(
+            "The applicant's account is no longer active.", code=GigsError.APPLICANT_UNAVAILABLE
+        )
     if gig.status != GigStatus.OPEN:
         raise ConflictError(
             f"The gig is {gig.status.replace('_', ' ')}: it can no longer hire.",
