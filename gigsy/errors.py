@@ -187,6 +187,36 @@ class ErrorCode(DescribedCodes):
         "Too many requests from this client, account or address in the current window.",
         "Wait the seconds in the `Retry-After` header, then retry; do not retry in a loop.",
     )
+    IDEMPOTENCY_KEY_MISSING = (
+        "idempotency_key_missing",
+        400,
+        "This operation moves money or does something else that must not happen twice, and "
+        "the request has no `Idempotency-Key` header.",
+        "Generate a key (a UUID) when the user starts the action, send it as `Idempotency-Key` "
+        "and send the same key with every retry of that action.",
+    )
+    IDEMPOTENCY_KEY_INVALID = (
+        "idempotency_key_invalid",
+        400,
+        "The `Idempotency-Key` header is empty, longer than 255 characters or has characters "
+        "other than printable ASCII.",
+        "Send a UUID (or another printable ASCII string of 1 to 255 characters); a client bug.",
+    )
+    IDEMPOTENCY_KEY_REUSED = (
+        "idempotency_key_reused",
+        409,
+        "This `Idempotency-Key` was already used by this account for a different request (another "
+        "body, path or method) within the last IDEMPOTENCY_KEY_HOURS; nothing was done.",
+        "Use a new key for a new action; reuse a key only to retry the very same request.",
+    )
+    IDEMPOTENCY_KEY_IN_USE = (
+        "idempotency_key_in_use",
+        409,
+        "A request with this `Idempotency-Key` is still being processed (a double click, or a "
+        "retry sent before the first answer came back); nothing was done twice.",
+        "Wait the seconds in `Retry-After` and send the same request with the same key again: "
+        "you get the first request's answer.",
+    )
     SERVER_ERROR = (
         "server_error",
         500,

@@ -51,6 +51,8 @@ from gigsy.api.authentication import forget_cached_user
 from gigsy.errors import ApplicationError, ConflictError, ForbiddenError, NotFoundError
 from gigsy.events import publish
 from gigsy.events.redaction import pseudonymize_events
+from gigsy.idempotency import forget_scope as forget_idempotency_keys
+from gigsy.idempotency import user_scope
 from gigsy.mail import forget_messages, send_mail_after_commit
 from gigsy.tasks import enqueue_after_commit
 from gigsy.updates import model_update, reject_unknown_fields
@@ -1057,9 +1059,11 @@ def _erase_account(user: User) -> None:
     user.groups.clear()
     user.user_permissions.clear()
 
-    # Kernel records: SentMail keys that name an address (email change notices), the admin
-    # history's label of the user (its __str__, the email), the bus's kept copies of events.
+    # Kernel records: SentMail keys that name an address (email change notices), the answers
+    # kept for the user's idempotency keys (they may name the user), the admin history's label
+    # of the user (its __str__, the email), the bus's kept copies of events.
     forget_messages(key_prefix=f"accounts.email_change_notice:{user.pk}:")
+    forget_idempotency_keys(scope=user_scope(user.pk))
     LogEntry.objects.filter(
         content_type=ContentType.objects.get_for_model(User), object_id=str(user.pk)
     ).update(object_repr=user.email)

@@ -7,7 +7,8 @@
   because it has a fixed bound (an array with `maxItems`).
 - `add_kernel_error_responses`, a postprocessing hook, adds to every operation the error
   responses the kernel's machinery can answer (authentication, throttles, parsing, limits,
-  content negotiation, pagination), so views declare only their own 403/404/409.
+  content negotiation, pagination, idempotency keys), so views declare only their own
+  403/404/409.
 """
 
 from collections.abc import Callable
@@ -213,12 +214,29 @@ RETRY_AFTER = {
     "required": True,
     "schema": {"type": "integer", "minimum": 0},
 }
+# The request header of operations decorated with gigsy.idempotency's `@idempotent`, and the
+# response header of the answers it replays.
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+IN_USE_RETRY_AFTER = {
+    **RETRY_AFTER,
+    "description": "With `idempotency_key_in_use`: seconds to wait before retrying the same "
+    "request with the same key.",
+    "required": False,
+}
+REPLAYED = {
+    "description": "Present on an answer replayed for a retried `Idempotency-Key`: the request "
+    "did nothing this time; status, body and `Location` are the first request's.",
+    "required": False,
+    "schema": {"type": "string", "enum": ["true"]},
+}
 KERNEL_ERRORS = {
     400: "Invalid input: `validation_error` with `fields`, `malformed_request` (unreadable body, "
     "NUL in the URL), ...",
     401: "Not signed in, or the token is invalid, expired or revoked",
     404: "No such object, or not visible to the caller (for a list: a page past the last)",
     406: "The `Accept` header asks for a representation this operation does not offer",
+    409: "Conflicts with the current state",
     411: "A chunked body: send it with a `Content-Length` header (`length_required`)",
     413: "Body too large (`payload_too_large`)",
     415: "Body sent with a content type this operation does not read (`unsupported_media_type`)",
@@ -233,7 +251,7 @@ def _kernel_statuses(operation: dict[str, Any]) -> list[int]:
     parameters and bodies are validated), content negotiation (406) and the throttles (429)
     everywhere, authentication (401) where a signed-in caller is required, pagination (404 past
     the last page) where there is a `page`, parsing and size limits (411, 413, 415) wherever a
-    body is read."""
+    body is read, and 409 where an `Idempotency-Key` is taken (gigsy/idempotency)."""
     statuses = [400, 406, 429]
     security = operation.get("security")
     if security and {} not in security:
@@ -244,7 +262,37 @@ def _kernel_statuses(operation: dict[str, Any]) -> list[int]:
         statuses.append(404)
     if "requestBody" in operation:
         statuses += [411, 413, 415]
+    if _takes_idempotency_key(operation):
+        statuses.append(409)
     return statuses
+
+
+def _document_idempotency(responses: dict[str, Any]) -> None:
+    """An operation taking an `Idempotency-Key`: its 400 and 409 name the key's codes, the
+    409 may carry `Retry-After`, and every answer a retry can replay (any below 500) may
+    carry `Idempotent-Replayed`."""
+    notes = {
+        "400": "; a missing or malformed `Idempotency-Key` (`idempotency_key_missing`, "
+        "`idempotency_key_invalid`)",
+        "409": "; or the `Idempotency-Key` belongs to another request "
+        "(`idempotency_key_reused`) or its first request is still running "
+        "(`idempotency_key_in_use`, with `Retry-After`)",
+    }
+    for status, note in notes.items():
+        description = responses[status].get("description") or ""
+        if "idempotency_key" not in description:
+            responses[status]["description"] = description + note
+    responses["409"].setdefault("headers", {}).setdefault("Retry-After", dict(IN_USE_RETRY_AFTER))
+    for status, response in responses.items():
+        if status.isdigit() and int(status) < 500:
+            response.setdefault("headers", {}).setdefault(REPLAYED_HEADER, dict(REPLAYED))
+
+
+def _takes_idempotency_key(operation: dict[str, Any]) -> bool:
+    return any(
+        p.get("in") == "header" and p.get("name") == IDEMPOTENCY_KEY_HEADER
+        for p in operation.get("parameters", [])
+    )
 
 
 def add_kernel_error_responses(
@@ -254,7 +302,9 @@ def add_kernel_error_responses(
 
     Adds the error-envelope responses the kernel can answer for any operation (see
     `_kernel_statuses`); views declare only their own 403/404/409 and the 400 of their own
-    checks. Every 429 documents `Retry-After`. Names no context."""
+    checks. Every 429 documents `Retry-After`; an operation taking an `Idempotency-Key` gets
+    its 409 (with `Retry-After`, sent by `idempotency_key_in_use` only) and `Idempotent-Replayed`
+    on every answer below 500. Names no context."""
     if "ErrorEnvelope" not in result.get("components", {}).get("schemas", {}):
         return result
     for item in result.get("paths", {}).values():
@@ -272,5 +322,7 @@ def add_kernel_error_responses(
                 )
             if "429" in responses:
                 responses["429"].setdefault("headers", {})["Retry-After"] = dict(RETRY_AFTER)
+            if _takes_idempotency_key(operation):
+                _document_idempotency(responses)
             operation["responses"] = dict(sorted(responses.items()))
     return result

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import environ
+from corsheaders.defaults import default_headers as cors_default_headers
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -28,7 +29,17 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=["http://localhost:3000"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=CORS_ALLOWED_ORIGINS)
 # Response headers browser code may read on a cross-origin response (docs/decisions/0005).
-CORS_EXPOSE_HEADERS = ["X-Request-ID", "Retry-After", "Content-Disposition", "ETag", "Location"]
+CORS_EXPOSE_HEADERS = [
+    "X-Request-ID",
+    "Retry-After",
+    "Content-Disposition",
+    "ETag",
+    "Location",
+    "Idempotent-Replayed",
+]
+# Request headers browser code may send cross-origin: django-cors-headers' own, and the key of
+# money-moving POSTs (gigsy/idempotency), without which the preflight refuses them.
+CORS_ALLOW_HEADERS = (*cors_default_headers, "idempotency-key")
 # A CSRF refusal under /api/ answers the JSON envelope; the admin keeps Django's page.
 CSRF_FAILURE_VIEW = "gigsy.api.errors.csrf_failure"
 
@@ -112,6 +123,7 @@ PLATFORM_APPS = [
     "channels",
     "gigsy.events",
     "gigsy.mail",
+    "gigsy.idempotency",
 ]
 INSTALLED_APPS = [
     *PLATFORM_APPS,
@@ -329,6 +341,16 @@ CHANNEL_LAYERS: dict[str, dict[str, Any]] = {
     }
 }
 
+# --- idempotency keys (gigsy/idempotency, docs/decisions/0030) -----------------------------------
+# A key is remembered this long after its first request: a retry within it gets the first
+# answer, after it the key is free again (Stripe keeps keys 24 hours).
+IDEMPOTENCY_KEY_HOURS = env.int("IDEMPOTENCY_KEY_HOURS", default=24)
+# A request still in progress after this long whose transaction is gone (the process died) may
+# be taken over by a retry; a live one holds its record locked and is never taken over.
+IDEMPOTENCY_STALE_SECONDS = env.int("IDEMPOTENCY_STALE_SECONDS", default=60)
+# How often beat deletes expired keys.
+IDEMPOTENCY_SWEEP_SECONDS = env.float("IDEMPOTENCY_SWEEP_SECONDS", default=3600.0)
+
 # --- Celery ------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = None
@@ -342,8 +364,16 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
-# Contexts declare their periodic work in apps/<ctx>/settings.py (gigsy/contexts.py adds it).
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+# Contexts declare their periodic work in apps/<ctx>/settings.py (gigsy/contexts.py adds it);
+# the kernel's own is here.
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # Deletes idempotency keys older than IDEMPOTENCY_KEY_HOURS (gigsy/idempotency).
+    "idempotency.sweep": {
+        "task": "idempotency.sweep",
+        "schedule": IDEMPOTENCY_SWEEP_SECONDS,
+        "options": {"expires": IDEMPOTENCY_SWEEP_SECONDS},
+    },
+}
 # Keep our structlog handlers: task log lines carry the same context as request lines.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 

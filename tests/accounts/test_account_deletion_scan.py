@@ -52,8 +52,9 @@ NETWORK = "203.0.113."  # only Zelda signs in from 203.0.113.0/24
 MARKERS = ("zmarkfirst", "zmarkrenamed", "zmarkmail", "zmarkpending", DEVICE, NETWORK)
 
 # Kernel schemas searched along with the contexts': outgoing mail records, the event bus
-# (outbox, inbox, dead letters), and `public` (Django's admin history, sessions, tokens).
-KERNEL_SCHEMAS = ("mail", "events", "public")
+# (outbox, inbox, dead letters), answers kept for idempotency keys, and `public` (Django's
+# admin history, sessions, tokens).
+KERNEL_SCHEMAS = ("mail", "events", "idempotency", "public")
 # What is known to stay, with the reason; this baseline only shrinks (the test fails when an
 # entry is no longer found, so it is removed then).
 KNOWN_LEFT: dict[str, list[str]] = {}

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 pytestmark = pytest.mark.django_db
-EXPOSED = {"x-request-id", "retry-after", "content-disposition", "etag", "location"}
+EXPOSED = {
+    "x-request-id",
+    "retry-after",
+    "content-disposition",
+    "etag",
+    "location",
+    "idempotent-replayed",
+}
 
 
 def _exposed(response) -> set[str]:

@@ -5,7 +5,8 @@ Every POST, PUT and PATCH operation of the generated OpenAPI schema gets bodies 
 objects and lists, huge integers, floats, NUL, lone surrogates, wrong types), arbitrary JSON of
 any shape, and raw texts (nested thousands deep, truncated, NaN, 1e400, invalid UTF-8). The
 path parameters are real ids the caller may act on (tests/fuzz/conftest.py), so most bodies
-reach the serializer and the valid ones the service. Every answer must be below 500, and every
+reach the serializer and the valid ones the service (an operation that requires an
+`Idempotency-Key` gets a fresh one per body). Every answer must be below 500, and every
 error the envelope with a declared code; the contract hook (tests/contract) checks each answer
 against the operation's documented responses too.
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from typing import Any
 
 import pytest
@@ -24,6 +26,7 @@ from django.core.cache import cache
 from django.db import transaction
 from hypothesis import given
 
+from gigsy.api.schema import IDEMPOTENCY_KEY_HEADER
 from gigsy.errors import all_error_codes
 from tests.contract.plugin import contract
 from tests.fuzz.conftest import PROFILE, TALLY, World
@@ -91,12 +94,22 @@ def fill(path: str, ids: dict[str, str]) -> str:
     return re.sub(r"\{([^}]+)\}", value, path)
 
 
-def send(client: Any, method: str, url: str, body: Body) -> Any:
+def key_headers(operation: dict[str, Any]) -> dict[str, str]:
+    """A fresh `Idempotency-Key` for an operation that requires one (gigsy/idempotency), so
+    bodies reach the view instead of stopping at `idempotency_key_missing`."""
+    takes_key = any(
+        p.get("in") == "header" and p.get("name") == IDEMPOTENCY_KEY_HEADER
+        for p in operation.get("parameters", [])
+    )
+    return {"HTTP_IDEMPOTENCY_KEY": str(uuid.uuid4())} if takes_key else {}
+
+
+def send(client: Any, method: str, url: str, body: Body, **headers: str) -> Any:
     kind, data = body
     if kind == "multipart":
-        return getattr(client, method)(url, data, format="multipart")
+        return getattr(client, method)(url, data, format="multipart", **headers)
     raw = json.dumps(data).encode() if kind == "json" else data
-    return client.generic(method.upper(), url, raw, content_type="application/json")
+    return client.generic(method.upper(), url, raw, content_type="application/json", **headers)
 
 
 def assert_handled(response: Any, what: str) -> None:
@@ -131,7 +144,7 @@ def test_no_body_is_a_server_error(world: World, method: str, path: str) -> None
         cache.clear()
         try:
             with transaction.atomic():
-                response = send(client, method, url, body)
+                response = send(client, method, url, body, **key_headers(operation))
                 transaction.set_rollback(True)
         except Exception:  # the test client re-raises what the view raised: a 500
             TALLY["requests"] += 1
