@@ -10,7 +10,9 @@ those copies, in two ways:
   the values they held join `replacements`.
 - `replacements`: in every kept event that concerns the person (its `actor_id`, or a `data`
   value under a key ending in `_id`, is their id), each string equal to an old value becomes
-  its replacement. Another person's equal name, in an event not about this one, is kept.
+  its replacement, and so does each occurrence of an old value (of 4 characters or more) inside
+  a longer text (a gig description naming its author). Another person's equal name, in an
+  event not about this one, is kept.
 
 Unsent events stay deliverable, in their new form. What JetStream already holds cannot be
 rewritten; it ages out after EVENTS_STREAM_MAX_AGE_DAYS.
@@ -65,9 +67,20 @@ def _about(envelope: Mapping[str, Any], person: str) -> bool:
     return isinstance(data, dict) and str(data.get("user_id")) == person
 
 
+# Shorter old values are replaced only where they are a whole value: inside free text ("Ask
+# for Ada") a two-letter name would match parts of other words.
+MIN_LENGTH_IN_TEXT = 4
+
+
 def _replace(value: Any, replacements: Mapping[str, str]) -> Any:
     if isinstance(value, str):
-        return replacements.get(value, value)
+        if value in replacements:
+            return replacements[value]
+        # Free text the person wrote that names them (a gig description, a note).
+        for old, new in replacements.items():
+            if len(old) >= MIN_LENGTH_IN_TEXT and old in value:
+                value = value.replace(old, new)
+        return value
     if isinstance(value, list):
         return [_replace(item, replacements) for item in value]
     if isinstance(value, dict):

@@ -2,14 +2,15 @@
 in any table of any context (nor in the kernel's mail, event and admin-history tables).
 
 Zelda signs up, signs in from a recognisable device and network, renames herself, asks to change
-her email, exports her data and, in lms, learns (enrolment, email shared with instructors,
-lessons, a quiz attempt, a certificate, the gradebook's copy of her), teaches (her own course, a
-learner's certificate naming her as its creator, an invitation she sent) and is invited to
-co-teach. Each of her personal values is a marker string. She deletes her account; every handler
-of `user.deleted` then runs as its consumer runs it (gigsy.events.inbox, the inbox row and the
-transaction included). Then every text, varchar, json, jsonb, array and bytea column of every
-table in every context schema (found in information_schema, not listed here), plus the `mail`,
-`events` and `public` schemas, is searched for the markers.
+her email and exports her data. In gigs she works and hires (a contract, applications, a review,
+a report, a gig and a block, each text naming her). In lms she learns (enrolment, email shared
+with instructors, lessons, a quiz attempt, a certificate, the gradebook's copy of her), teaches
+(her own course, a learner's certificate naming her as its creator, an invitation she sent) and
+is invited to co-teach. Each of her personal values is a marker string. She deletes her account;
+every handler of `user.deleted` then runs as its consumer runs it (gigsy.events.inbox, the inbox
+row and the transaction included). Then every text, varchar, json, jsonb, array and bytea column
+of every table in every context schema (found in information_schema, not listed here), plus the
+`mail`, `events` and `public` schemas, is searched for the markers.
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from apps.accounts.tasks import build_data_export_task
+from apps.gigs.services import applications, hiring, milestones, moderation, reviews
 from apps.lms.certificates.services import issue_certificate
 from apps.lms.gradebook.services import set_email_sharing
 from apps.lms.models import Quiz
@@ -37,6 +40,7 @@ from gigsy.events.models import OutboxEvent
 from gigsy.privacy import DELETED_EVENT
 from tests.conftest import obtain_tokens
 from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.gigs.applying import apply, post_gig
 from tests.lms.co_teaching import co_teach
 from tests.lms.conftest import answers, build_course
 
@@ -160,6 +164,11 @@ def zelda_everywhere(django_capture_on_commit_callbacks) -> tuple[object, APICli
     submit_quiz(own, otto)
     issue_certificate(user_id=otto.pk, course_id=own.course.pk)
 
+    # gigs, in her own words (each text names her): as a freelancer, a finished contract with
+    # her cover letter, submission note and review, a waiting application and a report; as a
+    # client, an open gig whose description names her and an applicant she blocked.
+    gigs_everywhere(zelda, otto)
+
     # accounts: renamed (user.updated), an email change waiting, a data export, an operator's
     # note in the admin history.
     with django_capture_on_commit_callbacks(execute=True):
@@ -182,6 +191,42 @@ def zelda_everywhere(django_capture_on_commit_callbacks) -> tuple[object, APICli
         change_message="Ended every session (1).",
     )
     return zelda, api
+
+
+def gigs_everywhere(zelda, otto) -> None:
+    get_user_model().objects.filter(pk=zelda.pk).update(email_verified_at=timezone.now())
+    zelda.refresh_from_db()
+    carl = UserFactory(email="carl@example.com", roles=["client"], email_verified_at=timezone.now())
+    get_user_model().objects.filter(pk=otto.pk).update(email_verified_at=timezone.now())
+    otto.refresh_from_db()
+    signed = f"Regards, {FIRST_NAME} ({EMAIL})"
+
+    hired_gig = post_gig(carl, title="Build a shop")
+    letter = applications.apply(
+        gig_id=hired_gig.pk, user=zelda, cover_letter=signed, bid_amount=45_000
+    )
+    contract = hiring.accept(application_id=letter.pk, user=carl)
+    [part] = contract.milestones.all()
+    milestones.start_milestone(contract_id=contract.pk, milestone_id=part.pk, user=carl)
+    milestones.submit_milestone(
+        contract_id=contract.pk, milestone_id=part.pk, user=zelda, note=signed
+    )
+    milestones.approve_milestone(contract_id=contract.pk, milestone_id=part.pk, user=carl)
+    reviews.write_review(contract_id=contract.pk, user=zelda, rating=5, text=signed)
+    reviews.write_review(contract_id=contract.pk, user=carl, rating=4, text="Good work.")
+
+    waiting_gig = post_gig(carl, title="Fix our CSS")
+    apply(zelda, waiting_gig, letter=signed)
+    moderation.report_gig(
+        gig_id=post_gig(carl, title="Too good to be true").pk,
+        user=zelda,
+        reason="scam",
+        details=signed,
+    )
+
+    own_gig = post_gig(zelda, title="Proofread my thesis", description=f"Ask for {RENAMED}.")
+    apply(otto, own_gig)
+    moderation.block_applicant(client=zelda, user_id=otto.pk)
 
 
 def deliver(event_type: str) -> list[str]:
@@ -217,6 +262,12 @@ def test_no_personal_data_of_a_deleted_account_is_left_in_any_table(
         "lms.course_invitation.email",
         "lms.course_invitation.invited_by_name",
         "public.django_admin_log.object_repr",
+        "gigs.application.cover_letter",
+        "gigs.milestone.submission_note",
+        "gigs.milestone_event.note",
+        "gigs.review.text",
+        "gigs.report.details",
+        "gigs.gig.description",
     } <= set(before), sorted(before)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -224,7 +275,7 @@ def test_no_personal_data_of_a_deleted_account_is_left_in_any_table(
     assert response.status_code == 204, response.content
     handlers = deliver(DELETED_EVENT)
 
-    assert "lms.erase_user" in handlers
+    assert {"lms.erase_user", "gigs.erase_user"} <= set(handlers)
     left = scan(MARKERS)
     assert {k: v for k, v in left.items() if KNOWN_LEFT.get(k) != v} == {}
     assert {k: v for k, v in KNOWN_LEFT.items() if left.get(k) != v} == {}, "shrink KNOWN_LEFT"

@@ -10,7 +10,8 @@ pseudonymized, never deleted), so every foreign key to it stays valid.
   cancellation); other gigs stay: they are the subject of contracts and of others' applications.
 - Their applications still waiting (submitted, shortlisted) are withdrawn through the
   application area's `withdraw` (`application.withdrawn`).
-- Free text they wrote is emptied: cover letters, milestone submission notes (as freelancer),
+- Free text they wrote is emptied: the descriptions of their gigs that never became a contract,
+  cover letters, milestone submission notes (as freelancer),
   change requests (as client), cancellation reasons they proposed, the notes of their steps in
   milestone history, review texts and report details. Ratings stay: the other party's averages
   do not move.
@@ -96,6 +97,9 @@ def erase_user(*, user_id: int) -> Erased:
             (MilestoneEvent, Q(actor_id=user_id), "note"),
             (Review, Q(reviewer_id=user_id), "text"),
             (Report, Q(reporter_id=user_id), "details"),
+            # The description of a gig that never became a contract is theirs alone (a gig
+            # with a contract is the other party's record of the work too, and stays).
+            (Gig, Q(client_id=user_id, contract__isnull=True), "description"),
         )
     )
     blocks, _ = ApplicantBlock.objects.filter(Q(client_id=user_id) | Q(blocked_id=user_id)).delete()
