@@ -166,8 +166,8 @@ def accept(
     application.status = check(
         APPLICATIONS, action="accept", status=application.status, what="application"
     )
-    applicant = accounts.get_user(application.applicant_id)
-    if applicant is None or not applicant.is_active:
+    person = accounts.get_user(application.applicant_id)
+    if person is None or not person.is_active:
         # Deactivated, or deleted and not yet erased by gigs.erase_user (which withdraws it).
         raise ConflictError(
             "The applicant's account is no longer active.", code=GigsError.APPLICANT_UNAVAILABLE
