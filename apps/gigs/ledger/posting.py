@@ -124,8 +124,11 @@ def account_ids(keys: Sequence[AccountKey]) -> dict[AccountKey, int]:
     found = _select_accounts(wanted)
     missing = wanted - found.keys()
     if missing:
+        # In one order everywhere: two transactions creating the same new accounts wait for
+        # each other on the first one instead of each holding one the other needs.
+        ordered = sorted(missing, key=lambda k: (k.kind, k.owner_id or 0, k.currency))
         LedgerAccount.objects.bulk_create(
-            [LedgerAccount(kind=k.kind, owner_id=k.owner_id, currency=k.currency) for k in missing],
+            [LedgerAccount(kind=k.kind, owner_id=k.owner_id, currency=k.currency) for k in ordered],
             ignore_conflicts=True,
         )
         # A new statement: it sees rows another transaction committed while this one waited.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
 from apps.gigs.errors import GigsError
 from gigsy.errors import ApplicationError
@@ -62,8 +62,11 @@ def fee(amount: int, percent: Decimal | int | str) -> int:
     share `amount - fee` balances the entry exactly."""
     amount = check_amount(amount, allow_zero=True)
     rate = check_percent(percent)
-    exact = Decimal(amount) * rate / _HUNDRED
-    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    with localcontext() as context:
+        # Exact whatever the ambient precision: 16 digits of amount x 3 decimals of a percent.
+        context.prec = 50
+        exact = Decimal(amount) * rate / _HUNDRED
+        return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def check_fee(amount: int, fee_amount: object) -> int:
