@@ -189,3 +189,19 @@ class GigsError(DescribedCodes):
         "This journal entry cannot be reversed: it is itself a reversal.",
         "Post a new movement instead of reversing the reversal.",
     )
+    # payments: the webhook intake (docs/decisions/0031); only providers call it
+    INVALID_SIGNATURE = (
+        "invalid_signature",
+        400,
+        "The webhook's signature header is missing, does not match the body with this "
+        "provider's secret, or is more than 300 seconds old: nothing was recorded.",
+        "A provider: check the endpoint's signing secret (STRIPE_WEBHOOK_SECRET); the provider "
+        "retries on its own. Anyone else: this endpoint is not for you.",
+    )
+    INVALID_WEBHOOK_PAYLOAD = (
+        "invalid_webhook_payload",
+        400,
+        "The webhook is signed correctly but its body is not an event this provider documents "
+        "(or one that cannot be stored): nothing was recorded.",
+        "Look at the provider's API version and the event in its dashboard; a bug to report.",
+    )

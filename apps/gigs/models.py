@@ -574,3 +574,85 @@ class JournalLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount:+d} {self.currency} on account {self.account_id}"
+
+
+# --- payments -------------------------------------------------------------------------------------
+# What the payment provider was asked and what its signed webhooks said (apps/gigs/payments/,
+# docs/decisions/0031). The ledger, not these rows, is the record of whose money is where.
+
+
+class PaymentStatus(models.TextChoices):
+    # Asked of the provider; the payer has not completed it yet.
+    CREATED = "created", "Created"
+    SUCCEEDED = "succeeded", "Succeeded"
+    # The provider said it failed; a later success (the payer retried) still wins.
+    FAILED = "failed", "Failed"
+    # Refunded in full (a partial refund keeps `succeeded`, with `refunded_amount`).
+    REFUNDED = "refunded", "Refunded"
+
+
+class PaymentRecord(models.Model):
+    """One payment asked of a provider, and its state as the provider's webhooks report it.
+
+    The webhook intake moves it, state-aware: a late `failed` after `succeeded` changes
+    nothing, a refund counts once however many events repeat it (`refunds`)."""
+
+    # Ours, unique per money movement; also the provider's idempotency key.
+    reference = models.CharField(max_length=200)
+    provider = models.CharField(max_length=20)
+    provider_payment_id = models.CharField(max_length=255)
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)  # ISO 4217, upper case
+    status = models.CharField(
+        max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.CREATED
+    )
+    # Provider refund id -> amount: each refund counted once, whichever events reported it.
+    refunds = models.JSONField(default=dict, blank=True)
+    refunded_amount = models.BigIntegerField(default=0)
+    milestone = models.ForeignKey(
+        Milestone, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = '"gigs"."payment_record"'
+        constraints = [
+            models.UniqueConstraint(fields=["reference"], name="gigs_payment_reference_uniq"),
+            models.UniqueConstraint(
+                fields=["provider", "provider_payment_id"], name="gigs_payment_provider_uniq"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="gigs_payment_amount_pos"),
+            models.CheckConstraint(
+                condition=Q(refunded_amount__gte=0, refunded_amount__lte=F("amount")),
+                name="gigs_payment_refund_range",
+            ),
+        ]
+        indexes = [models.Index(fields=["milestone"], name="gigs_payment_milestone_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.reference}: {self.amount} {self.currency} ({self.status})"
+
+
+class WebhookReceipt(models.Model):
+    """One provider event received and processed, in the same transaction: the unique
+    (provider, event id) makes a replayed or duplicated webhook a no-op, and a crash before
+    commit leaves no receipt, so the provider's redelivery processes it then."""
+
+    provider = models.CharField(max_length=20)
+    event_id = models.CharField(max_length=255)
+    # Ours (payment.succeeded, refund.succeeded, ...); the provider's own is in the payload.
+    type = models.CharField(max_length=32)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = '"gigs"."webhook_receipt"'
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "event_id"], name="gigs_webhook_once"),
+        ]
+        indexes = [models.Index(fields=["-received_at"], name="gigs_webhook_received_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.event_id} ({self.type})"

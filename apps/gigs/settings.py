@@ -26,6 +26,24 @@ GIGS_MAX_WEEKS = env.int("GIGS_MAX_WEEKS", default=26)
 # names and ratings may lag by this much (apps/gigs/catalog_cache.py). 0 turns the cache off.
 GIGS_BROWSE_CACHE_SECONDS = env.int("GIGS_BROWSE_CACHE_SECONDS", default=60)
 
+# Payments (apps/gigs/payments/, docs/decisions/0031): which provider takes the money. `sandbox`
+# (development and tests) confirms payments through its own endpoint and signs its webhooks with
+# SANDBOX_WEBHOOK_SECRET; `stripe` uses the Stripe API with the keys below.
+PAYMENTS_PROVIDER = env.str("PAYMENTS_PROVIDER", default="sandbox")
+# The development default is public: production refuses it while the sandbox is the provider
+# (apps/gigs/apps.py).
+SANDBOX_WEBHOOK_SECRET = env.str(
+    "SANDBOX_WEBHOOK_SECRET", default="sandbox-webhook-secret-for-development-only"
+)
+# fnmatch patterns of payment, refund and payout references the sandbox fails ("fund:13:*").
+SANDBOX_FAIL_REFERENCES = env.list("SANDBOX_FAIL_REFERENCES", default=[])
+STRIPE_API_KEY = env.str("STRIPE_API_KEY", default="")
+# The signing secret of the webhook endpoint (whsec_...), from the Stripe dashboard or CLI.
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+# Payouts as Stripe Connect transfers to the freelancer's connected account; off, Stripe takes
+# payments and refunds only and payouts are refused.
+STRIPE_CONNECT = env.bool("STRIPE_CONNECT", default=False)
+
 CELERY_BEAT_SCHEDULE = {
     "gigs.auto_approve_milestones": {
         "task": "gigs.auto_approve_milestones",
@@ -56,5 +74,8 @@ SPECTACULAR_SETTINGS = {
         "ReportStatusEnum": "apps.gigs.models.ReportStatus",
         "ReviewDirectionEnum": "apps.gigs.models.ReviewDirection",
         "ContractPartyEnum": "apps.gigs.rules.work.Party",
+        "PaymentStatusEnum": "apps.gigs.models.PaymentStatus",
+        "WebhookResultEnum": "apps.gigs.api.payment_serializers.WEBHOOK_RESULTS",
+        "SandboxOutcomeEnum": "apps.gigs.api.payment_serializers.SANDBOX_OUTCOMES",
     },
 }

@@ -19,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from rest_framework.test import APIClient
 
+from apps.gigs.payments.records import begin_payment
 from apps.gigs.services import applications, gigs
 from tests.conftest import obtain_tokens
 from tests.factories import UserFactory
@@ -118,6 +119,9 @@ def world(db: Any) -> World:
     )
     clients |= {"contract_client": client_for(carl), "contract_freelancer": client_for(fay)}
     ids |= {"contract_id": str(contract.pk), "milestone_id": str(milestones(contract)[0].pk)}
+    # Payments: the sandbox's webhook and a sandbox payment its payer may confirm.
+    payment, _ = begin_payment(amount=20_000, currency="USD", reference="fuzz:payment")
+    ids |= {"provider": "sandbox", "payment_id": payment.provider_payment_id}
     refresh = obtain_tokens(APIClient(), learner.email)["refresh"]
     strings = [
         *ids.values(),

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from tests.platform.test_settings import ROOT, ed25519_pem
+from tests.platform.test_settings import PROD_PAYMENTS, ROOT, ed25519_pem
 
 # What a process prints once its settings are loaded and its apps are ready.
 START = (
@@ -39,6 +39,7 @@ def start_prod(**env: str) -> subprocess.CompletedProcess:
         "DJANGO_SETTINGS_MODULE": "gigsy.settings.prod",
         "SECRET_KEY": secrets.token_urlsafe(64),
         "CERTIFICATE_SIGNING_KEY": ed25519_pem(),
+        **PROD_PAYMENTS,
     }
     return subprocess.run(
         [sys.executable, "-c", f"import json; {START}"],

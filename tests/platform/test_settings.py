@@ -13,6 +13,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 # Production refuses to start without somewhere to send mail (tests/platform/test_prod_mail.py).
 PROD_EMAIL_URL = "smtp+tls://mailer:s3cret@smtp.example.com:587"
+# ...nor without a safely configured payment provider (apps/gigs/apps.py): placeholders that
+# pass the check; nothing here calls Stripe.
+PROD_PAYMENTS = {
+    "PAYMENTS_PROVIDER": "stripe",
+    "STRIPE_API_KEY": "sk_live_placeholder",
+    "STRIPE_WEBHOOK_SECRET": "whsec_placeholder",
+}
 
 
 def ed25519_pem() -> str:
@@ -37,7 +44,7 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
-        env={**clean, **env},
+        env={**clean, **PROD_PAYMENTS, **env},
         capture_output=True,
         text=True,
         timeout=120,

@@ -1,3 +1,3 @@
 """Operator screens, one module per area; importing them registers them with the admin site."""
 
-from apps.gigs.admin import applications, contracts, gigs, moderation  # noqa: F401
+from apps.gigs.admin import applications, contracts, gigs, moderation, payments  # noqa: F401

@@ -9,7 +9,7 @@ from importlib import import_module
 from django.urls import URLPattern, URLResolver, path
 
 PREFIX = "gigs"
-AREAS = ("gig", "application", "contract", "review", "moderation")
+AREAS = ("gig", "application", "contract", "review", "moderation", "payment")
 
 
 def _joined(area: str) -> list[URLPattern]:

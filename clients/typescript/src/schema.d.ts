@@ -939,6 +939,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/gigs/payments/sandbox/{payment_id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sandbox only: complete (or fail) a payment as its payer
+         * @description The `confirm_url` a sandbox payment hands out. Builds the provider's signed webhook and delivers it to the webhook intake, as a real provider would. 404 unless PAYMENTS_PROVIDER is `sandbox`, or for an unknown payment.
+         */
+        post: operations["gigs_payments_sandbox_confirm_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/gigs/payments/webhooks/{provider}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A payment provider's signed event (for the provider, not for apps)
+         * @description `provider` is the configured PAYMENTS_PROVIDER (`stripe` or `sandbox`; another is 404). The body is read as sent and verified with the provider's signature header (`Stripe-Signature`, `Sandbox-Signature`): a missing, forged or stale one is 400 `invalid_signature` and records nothing. Each event id is processed once: a replay or a duplicate answers 200 `duplicate` and changes nothing.
+         */
+        post: operations["gigs_payments_webhooks_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/gigs/reports": {
         parameters: {
             query?: never;
@@ -2090,7 +2130,7 @@ export interface components {
          */
         EnrollmentStatusEnum: "active" | "completed" | "withdrawn";
         /** @enum {string} */
-        ErrorCodeEnum: "already_applied" | "already_published" | "already_reported" | "already_revoked" | "already_submitted" | "applicant_blocked" | "applicant_unavailable" | "archived" | "authentication_failed" | "bad_request" | "bank_in_use" | "cancellation_pending" | "conflict" | "credential_required" | "deletion_blocked" | "email_already_verified" | "email_not_verified" | "email_taken" | "empty_course" | "empty_quiz" | "export_in_progress" | "fixed_price_only" | "gig_has_applications" | "gig_has_contract" | "gig_not_open" | "has_learner_progress" | "hours_over_cap" | "idempotency_key_in_use" | "idempotency_key_invalid" | "idempotency_key_missing" | "idempotency_key_reused" | "insufficient_funds" | "invalid_amount" | "invalid_reset_token" | "invalid_split" | "invalid_transition" | "invalid_verification_token" | "invitation_answered" | "issuer_not_verified" | "last_instructor" | "last_role" | "length_required" | "link_expired" | "malformed_request" | "method_not_allowed" | "movement_reference_reused" | "no_active_account" | "no_attempts_left" | "no_cancellation_proposed" | "not_acceptable" | "not_authenticated" | "not_draft" | "not_enrolled" | "not_found" | "not_published" | "not_reversible" | "not_reviewable" | "operator_cannot_delete_self" | "own_gig" | "own_proposal" | "owner_remains" | "payload_too_large" | "pdf_not_ready" | "permission_denied" | "prerequisites_missing" | "revoked" | "role_not_held" | "role_required" | "server_error" | "slug_taken" | "throttled" | "time_limit_exceeded" | "token_not_valid" | "too_many_instructors" | "too_many_milestones" | "unknown_credential" | "unsupported_currency" | "unsupported_media_type" | "user_inactive" | "user_not_found" | "validation_error";
+        ErrorCodeEnum: "already_applied" | "already_published" | "already_reported" | "already_revoked" | "already_submitted" | "applicant_blocked" | "applicant_unavailable" | "archived" | "authentication_failed" | "bad_request" | "bank_in_use" | "cancellation_pending" | "conflict" | "credential_required" | "deletion_blocked" | "email_already_verified" | "email_not_verified" | "email_taken" | "empty_course" | "empty_quiz" | "export_in_progress" | "fixed_price_only" | "gig_has_applications" | "gig_has_contract" | "gig_not_open" | "has_learner_progress" | "hours_over_cap" | "idempotency_key_in_use" | "idempotency_key_invalid" | "idempotency_key_missing" | "idempotency_key_reused" | "insufficient_funds" | "invalid_amount" | "invalid_reset_token" | "invalid_signature" | "invalid_split" | "invalid_transition" | "invalid_verification_token" | "invalid_webhook_payload" | "invitation_answered" | "issuer_not_verified" | "last_instructor" | "last_role" | "length_required" | "link_expired" | "malformed_request" | "method_not_allowed" | "movement_reference_reused" | "no_active_account" | "no_attempts_left" | "no_cancellation_proposed" | "not_acceptable" | "not_authenticated" | "not_draft" | "not_enrolled" | "not_found" | "not_published" | "not_reversible" | "not_reviewable" | "operator_cannot_delete_self" | "own_gig" | "own_proposal" | "owner_remains" | "payload_too_large" | "pdf_not_ready" | "permission_denied" | "prerequisites_missing" | "revoked" | "role_not_held" | "role_required" | "server_error" | "slug_taken" | "throttled" | "time_limit_exceeded" | "token_not_valid" | "too_many_instructors" | "too_many_milestones" | "unknown_credential" | "unsupported_currency" | "unsupported_media_type" | "user_inactive" | "user_not_found" | "validation_error";
         ErrorDetail: {
             code: components["schemas"]["ErrorCodeEnum"];
             message: string;
@@ -3163,6 +3203,14 @@ export interface components {
             reveal_answers?: components["schemas"]["RevealAnswersEnum"];
         };
         /**
+         * @description * `created` - Created
+         *     * `succeeded` - Succeeded
+         *     * `failed` - Failed
+         *     * `refunded` - Refunded
+         * @enum {string}
+         */
+        PaymentStatusEnum: "created" | "succeeded" | "failed" | "refunded";
+        /**
          * @description * `fixed` - Fixed price
          *     * `hourly` - Hourly
          * @enum {string}
@@ -3465,6 +3513,47 @@ export interface components {
         RoleInputRequest: {
             role: components["schemas"]["RoleEnum"];
         };
+        /** @description The payer's answer to a sandbox payment (an empty body succeeds). */
+        SandboxConfirmInputRequest: {
+            /**
+             * @description What the payer's bank says. A reference in SANDBOX_FAIL_REFERENCES fails whatever this says.
+             *
+             *     * `succeed` - The payment succeeds
+             *     * `fail` - The payment fails
+             * @default succeed
+             */
+            outcome?: components["schemas"]["SandboxOutcomeEnum"];
+        };
+        /** @description The payment after the confirmation's webhook was delivered. */
+        SandboxConfirmOutput: {
+            payment_id: string;
+            reference: string;
+            /**
+             * @description The payment as the webhook left it.
+             *
+             *     * `created` - Created
+             *     * `succeeded` - Succeeded
+             *     * `failed` - Failed
+             *     * `refunded` - Refunded
+             */
+            payment_status: components["schemas"]["PaymentStatusEnum"];
+            /** @description The webhook event the confirmation delivered. */
+            event_id: string;
+            /**
+             * @description `duplicate`: this confirmation was already delivered; nothing changed.
+             *
+             *     * `processed` - Recorded and acted on
+             *     * `duplicate` - Already processed: nothing changed
+             *     * `ignored` - Authentic, but not an event Gigsy acts on
+             */
+            result: components["schemas"]["WebhookResultEnum"];
+        };
+        /**
+         * @description * `succeed` - The payment succeeds
+         *     * `fail` - The payment fails
+         * @enum {string}
+         */
+        SandboxOutcomeEnum: "succeed" | "fail";
         /** @description One of my sessions: a sign-in and the refresh tokens rotated from it. */
         SessionOutput: {
             /** Format: uuid */
@@ -3764,6 +3853,19 @@ export interface components {
          * @enum {string}
          */
         VerificationOutputStatusEnum: "valid" | "revoked";
+        /** @description What became of the event: a provider needs only the 200. */
+        WebhookOutput: {
+            result: components["schemas"]["WebhookResultEnum"];
+            /** @description The provider's event id. */
+            event_id: string | null;
+        };
+        /**
+         * @description * `processed` - Recorded and acted on
+         *     * `duplicate` - Already processed: nothing changed
+         *     * `ignored` - Authentic, but not an event Gigsy acts on
+         * @enum {string}
+         */
+        WebhookResultEnum: "processed" | "duplicate" | "ignored";
     };
     responses: never;
     parameters: never;
@@ -9040,6 +9142,188 @@ export interface operations {
             };
             /** @description The `Accept` header asks for a representation this operation does not offer */
             406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (`throttled`; `Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    gigs_payments_sandbox_confirm_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                payment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["SandboxConfirmInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SandboxConfirmOutput"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `fields`, `malformed_request`, ...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The `Accept` header asks for a representation this operation does not offer */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A chunked body: send it with a `Content-Length` header (`length_required`) */
+            411: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Body sent with a content type this operation does not read (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (`throttled`; `Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    gigs_payments_webhooks_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookOutput"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `fields`, `malformed_request`, ...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The `Accept` header asks for a representation this operation does not offer */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A chunked body: send it with a `Content-Length` header (`length_required`) */
+            411: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Body sent with a content type this operation does not read (`unsupported_media_type`) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
