@@ -128,4 +128,4 @@ def test_accepting_costs_the_same_whatever_it_rejects(client_user: Any) -> None:
     # re-locked and saved (gigs.mark_in_progress), the open ones locked and updated in one
     # statement, contract, milestones, their history, four outbox inserts, nested savepoints;
     # the answer: the row and the name
-    assert many <= 23
+    assert many <= 24  # one of them: is the applicant still active (accounts.public)
