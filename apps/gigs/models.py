@@ -212,6 +212,23 @@ class MilestoneStatus(models.TextChoices):
 TERMINAL_MILESTONE_STATUSES = (MilestoneStatus.APPROVED, MilestoneStatus.CANCELLED)
 
 
+class MoneyStatus(models.TextChoices):
+    """Where a milestone's money is (docs/decisions/0029), beside its work status: funding
+    replaces the client's "start" (funded makes the work active), approval releases."""
+
+    UNFUNDED = "unfunded", "Not funded"
+    # A payment was asked of the provider; its signed confirmation has not arrived.
+    FUNDING = "funding", "Funding"
+    FUNDED = "funded", "Funded"
+    PARTIALLY_RELEASED = "partially_released", "Partially released"
+    RELEASED = "released", "Released"
+    # The unreleased rest went back to the client (cancellation by agreement).
+    REFUNDED = "refunded", "Refunded"
+    DISPUTED = "disputed", "Disputed"
+    # An operator split the held money between the parties.
+    RESOLVED = "resolved", "Resolved"
+
+
 class Milestone(models.Model):
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="milestones")
     position = models.PositiveSmallIntegerField()
@@ -233,6 +250,12 @@ class Milestone(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     cancel_reason = models.CharField(max_length=500, blank=True, default="")
+    money_status = models.CharField(
+        max_length=20, choices=MoneyStatus.choices, default=MoneyStatus.UNFUNDED
+    )
+    # The payment that funds (or is funding) this milestone: PaymentRecord.reference.
+    payment_reference = models.CharField(max_length=200, blank=True, default="")
+    funded_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -656,3 +679,83 @@ class WebhookReceipt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} {self.event_id} ({self.type})"
+
+
+# --- disputes and the operators' money audit ---------------------------------------------------
+
+
+class DisputeStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    RESOLVED = "resolved", "Resolved"
+
+
+class Dispute(models.Model):
+    """A party disputes a funded milestone: its escrow moves to the dispute hold until an
+    operator splits it between the parties (one journal entry), with a written reason. The
+    evidence is the milestone's history (and, once chat exists, the contract's room)."""
+
+    milestone = models.ForeignKey(Milestone, on_delete=models.PROTECT, related_name="disputes")
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField()
+    status = models.CharField(
+        max_length=10, choices=DisputeStatus.choices, default=DisputeStatus.OPEN
+    )
+    held_amount = models.BigIntegerField()
+    opened_at = models.DateTimeField(auto_now_add=True)
+    freelancer_amount = models.BigIntegerField(null=True, blank=True)
+    client_amount = models.BigIntegerField(null=True, blank=True)
+    resolution = models.TextField(blank=True, default="")
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = '"gigs"."dispute"'
+        indexes = [models.Index(fields=["status", "opened_at"], name="gigs_dispute_queue_idx")]
+        constraints = [
+            # One open dispute per milestone.
+            models.UniqueConstraint(
+                fields=["milestone"], condition=Q(status="open"), name="gigs_dispute_one_open"
+            ),
+            models.CheckConstraint(condition=Q(held_amount__gt=0), name="gigs_dispute_held_pos"),
+            models.CheckConstraint(
+                condition=Q(status="open")
+                | Q(
+                    freelancer_amount__gte=0,
+                    client_amount__gte=0,
+                    freelancer_amount__lte=F("held_amount") - F("client_amount"),
+                ),
+                name="gigs_dispute_split_fits",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"dispute {self.pk} on milestone {self.milestone_id} ({self.status})"
+
+
+class MoneyAudit(models.Model):
+    """Append-only record of every operator action on money (resolve a dispute, a manual refund,
+    a payout hold): who, what, why, when. A database trigger rejects UPDATE and DELETE."""
+
+    operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(max_length=40)
+    reason = models.TextField()
+    contract_id = models.BigIntegerField(null=True, blank=True)
+    milestone_id = models.BigIntegerField(null=True, blank=True)
+    entry = models.ForeignKey(
+        JournalEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    details = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = '"gigs"."money_audit"'
+        indexes = [models.Index(fields=["-at"], name="gigs_money_audit_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.action} by {self.operator_id} at {self.at:%Y-%m-%d %H:%M}"
