@@ -1,3 +1,11 @@
 """Operator screens, one module per area; importing them registers them with the admin site."""
 
-from apps.gigs.admin import applications, contracts, gigs, moderation, payments  # noqa: F401
+from apps.gigs.admin import (  # noqa: F401
+    applications,
+    contracts,
+    disputes,
+    gigs,
+    moderation,
+    money,
+    payments,
+)

@@ -9,7 +9,17 @@ from importlib import import_module
 from django.urls import URLPattern, URLResolver, path
 
 PREFIX = "gigs"
-AREAS = ("gig", "application", "contract", "review", "moderation", "payment")
+AREAS = (
+    "gig",
+    "application",
+    "contract",
+    "review",
+    "moderation",
+    "payment",
+    "escrow",
+    "money",
+    "dispute",
+)
 
 
 def _joined(area: str) -> list[URLPattern]:

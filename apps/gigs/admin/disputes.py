@@ -1,0 +1,1 @@
+"""Operator screens: disputes, resolved with a split and a written reason."""

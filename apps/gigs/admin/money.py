@@ -1,0 +1,1 @@
+"""Operator screens: the ledger (read-only), money audit records."""

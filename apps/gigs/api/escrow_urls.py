@@ -1,0 +1,5 @@
+"""Routes of the escrow area under /api/v1/gigs (relative: "" or "/...")."""
+
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []
