@@ -75,8 +75,9 @@ def settings_env(
     """This process's environment with `DJANGO_ENV=django_env` and `extra`. For prod: a fresh
     SECRET_KEY (tokens are signed with it: JWT_SIGNING_KEY is dropped), a throw-away
     CERTIFICATE_SIGNING_KEY (with `keep_certificate_key`, only unless one is set), JSON logs and,
-    unless one is set, `EMAIL_URL=consolemail://` (prod refuses to start without one; benchmarks
-    send no mail). DJANGO_SETTINGS_MODULE is dropped: gigsy.settings.select() derives it."""
+    unless set, `EMAIL_URL=consolemail://` (prod refuses to start without one; benchmarks send
+    no mail) and a throw-away SANDBOX_WEBHOOK_SECRET (nor without that; they take no payments).
+    DJANGO_SETTINGS_MODULE is dropped: gigsy.settings.select() derives it."""
     env = {**os.environ, "DJANGO_ENV": django_env, **extra}
     if django_env == "prod":
         env["SECRET_KEY"] = secrets.token_urlsafe(64)
@@ -84,6 +85,9 @@ def settings_env(
             env["CERTIFICATE_SIGNING_KEY"] = throwaway_ed25519_pem()
         env["LOG_FORMAT"] = "json"
         env.setdefault("EMAIL_URL", "consolemail://")
+        # Production refuses the sandbox payment provider without a webhook secret (issue 13);
+        # benchmarks take no payments: a throw-away one, unless one is set.
+        env.setdefault("SANDBOX_WEBHOOK_SECRET", secrets.token_urlsafe(48))
         env.pop("JWT_SIGNING_KEY", None)
     env.pop("DJANGO_SETTINGS_MODULE", None)
     return env
