@@ -33,12 +33,15 @@ returns the entry recorded first; with other terms it is a 409 `movement_referen
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, Self, cast
 
+import psycopg
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Sum
+from django.db.backends.utils import CursorWrapper
 
 from apps.gigs.errors import GigsError
 from apps.gigs.models import (
@@ -55,6 +58,9 @@ from gigsy.errors import ApplicationError, ConflictError
 
 # The one kind of account whose balance may go negative: money coming in from outside.
 MAY_GO_NEGATIVE = frozenset({AccountKind.CLIENT_FUNDING})
+# Computed once: `Choices.values` builds a new list on every access.
+ACCOUNT_KINDS = frozenset(AccountKind.values)
+ENTRY_KINDS = frozenset(EntryKind.values)
 MEMO_MAX = 500
 REFERENCE_MAX = 200
 
@@ -116,72 +122,147 @@ def _key_of(account: LedgerAccount) -> AccountKey:
     return AccountKey(account.kind, account.owner_id, account.currency)
 
 
-def account_ids(keys: Sequence[AccountKey]) -> dict[AccountKey, int]:
-    """The ids of the named accounts, creating the missing ones. Safe under concurrency: the
-    insert is ON CONFLICT DO NOTHING on (kind, owner, currency), so two first postings to one
-    account make one row, and the second reads it once the first committed."""
-    wanted = set(keys)
-    found = _select_accounts(wanted)
-    missing = wanted - found.keys()
-    if missing:
-        # In one order everywhere: two transactions creating the same new accounts wait for
-        # each other on the first one instead of each holding one the other needs.
-        ordered = sorted(missing, key=lambda k: (k.kind, k.owner_id or 0, k.currency))
-        LedgerAccount.objects.bulk_create(
-            [LedgerAccount(kind=k.kind, owner_id=k.owner_id, currency=k.currency) for k in ordered],
-            ignore_conflicts=True,
+# Tables, for the hand-written SQL of the hot path: a posting is three statements (lock, read,
+# write) besides BEGIN and COMMIT, each compiled once here instead of by the ORM per call.
+_ACCOUNT = LedgerAccount._meta.db_table
+_ENTRY = JournalEntry._meta.db_table
+_LINE = JournalLine._meta.db_table
+
+
+class _PreparedCursor(psycopg.Cursor[Any]):
+    """Binds parameters on the server and prepares every statement: PostgreSQL parses and
+    plans each of the few hot statements of post() once per connection instead of on every
+    posting (planning these joins cost more than running them; bench/gigs.py's ledger phase
+    measures the difference, docs/decisions/0029)."""
+
+    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Self:
+        return super().execute(query, params, prepare=True)
+
+
+def _cursor() -> CursorWrapper:
+    """A prepared-statement cursor on Django's connection, wrapped like any Django cursor:
+    query logging and CaptureQueriesContext see its statements. (Through PgBouncer, this needs
+    its transaction mode with max_prepared_statements, 1.21+; docs/decisions/0029.)"""
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    psycopg_connection = connection.connection
+    if psycopg_connection.prepare_threshold is None:
+        # Django turns psycopg's preparation off; only server-binding cursors (these) prepare,
+        # Django's own client-binding cursors never do.
+        psycopg_connection.prepare_threshold = 0
+    raw = cast(Any, _PreparedCursor(psycopg_connection))
+    return (
+        connection.make_debug_cursor(raw)
+        if connection.queries_logged
+        else connection.make_cursor(raw)
+    )
+
+
+def _keys_json(keys: Sequence[AccountKey]) -> str:
+    # The keys as one parameter, NULL owners included: [[kind, owner_id, currency], ...].
+    return json.dumps([[k.kind, k.owner_id, k.currency] for k in keys])
+
+
+def _ids_of(keys: Sequence[AccountKey]) -> tuple[str, list[Any]]:
+    """A subquery of the ids of the existing accounts among `keys`, with its parameter. A join
+    per key on the unique index (kind, owner_id, currency): owned accounts by equality, the
+    platform's (no owner) by IS NULL; an IS NOT DISTINCT FROM or an OR would not use it."""
+    sql = f"""
+        WITH k AS (
+            SELECT k->>0 AS kind, (k->>1)::bigint AS owner_id, k->>2 AS currency
+            FROM jsonb_array_elements(%s::jsonb) AS k
         )
-        # A new statement: it sees rows another transaction committed while this one waited.
-        found |= _select_accounts(missing)
-    return found
+        SELECT a.id FROM k JOIN {_ACCOUNT} a
+          ON a.kind = k.kind AND a.owner_id = k.owner_id AND a.currency = k.currency
+        UNION ALL
+        SELECT a.id FROM k JOIN {_ACCOUNT} a
+          ON a.kind = k.kind AND a.owner_id IS NULL AND k.owner_id IS NULL
+         AND a.currency = k.currency
+    """  # noqa: S608  # the table name is the model's; values are parameters
+    return sql, [_keys_json(keys)]
 
 
-def _select_accounts(keys: set[AccountKey]) -> dict[AccountKey, int]:
-    if not keys:
-        return {}
-    with connection.cursor() as cursor:
-        # IS NOT DISTINCT FROM: the platform's accounts have no owner (NULL).
+def _lock(keys: Sequence[AccountKey]) -> list[int]:
+    """Lock the named accounts' rows, in id order: every poster takes them in the same order,
+    so two entries taking from the same accounts wait for each other instead of deadlocking.
+    Returns their ids; an account that does not exist holds nothing and is not there to lock."""
+    ids, params = _ids_of(keys)
+    with _cursor() as cursor:
         cursor.execute(
-            f"""
-            SELECT a.id, a.kind, a.owner_id, a.currency
-            FROM {LedgerAccount._meta.db_table} a
-            JOIN unnest(%s::text[], %s::bigint[], %s::text[]) AS k(kind, owner_id, currency)
-              ON a.kind = k.kind AND a.owner_id IS NOT DISTINCT FROM k.owner_id
-             AND a.currency = k.currency
-            """,  # noqa: S608  # the table name is the model's; values are parameters
-            [
-                [k.kind for k in keys],
-                [k.owner_id for k in keys],
-                [k.currency for k in keys],
-            ],
+            f"SELECT id FROM {_ACCOUNT} WHERE id IN ({ids}) ORDER BY id FOR UPDATE",  # noqa: S608
+            params,
         )
-        return {AccountKey(kind, owner, cur): pk for pk, kind, owner, cur in cursor.fetchall()}
+        return [pk for (pk,) in cursor.fetchall()]
 
 
-def _lock_and_sum(ids: list[int]) -> dict[int, int]:
-    """Lock the accounts (id order: every poster takes them in the same order) and return
-    their balances. Two statements on purpose: under READ COMMITTED the sum must be taken after
-    the lock is granted, so that it sees the lines of the transaction that held the lock."""
-    list(
-        LedgerAccount.objects.select_for_update()
-        .filter(pk__in=ids)
-        .order_by("pk")
-        .values_list("pk", flat=True)
+def _read(
+    keys: Sequence[AccountKey], *, balances_of: Sequence[int] = (), reference: str | None
+) -> tuple[dict[AccountKey, tuple[int, int | None]], int | None]:
+    """One statement: the id of each existing account of `keys` with the balance of those whose
+    id is in `balances_of` (None for the others), and the id of the entry holding `reference`,
+    if any. Taken after the locks, in a statement of its own: under READ COMMITTED a statement
+    sees what was committed before it began, so the sums include the lines of the transaction
+    that held a lock this one waited for."""
+    ids, params = _ids_of(keys)
+    sql = f"""
+        SELECT a.id, a.kind, a.owner_id, a.currency,
+               CASE WHEN a.id = ANY(%s::bigint[])
+                    THEN (SELECT coalesce(sum(l.amount), 0) FROM {_LINE} l
+                          WHERE l.account_id = a.id)
+               END
+        FROM {_ACCOUNT} a WHERE a.id IN ({ids})
+        UNION ALL
+        SELECT e.id, NULL, NULL, NULL, NULL FROM {_ENTRY} e WHERE e.reference = %s
+    """  # noqa: S608  # table names are the models'; values are parameters
+    found: dict[AccountKey, tuple[int, int | None]] = {}
+    existing = None
+    with _cursor() as cursor:
+        cursor.execute(sql, [list(balances_of), *params, reference])
+        for pk, kind, owner_id, currency, total in cursor.fetchall():
+            if kind is None:
+                existing = pk
+            else:
+                found[AccountKey(kind, owner_id, currency)] = (
+                    pk,
+                    None if total is None else int(total),
+                )
+    return found, existing
+
+
+def _create(keys: Sequence[AccountKey]) -> None:
+    """Create the accounts, whatever others create meanwhile: ON CONFLICT DO NOTHING on
+    (kind, owner, currency) makes two first postings to one account create one row (the second
+    waits for the first's commit, then reads its row). In one order everywhere: two
+    transactions creating the same new accounts wait on the first instead of each holding one
+    the other needs."""
+    ordered = sorted(keys, key=lambda k: (k.kind, k.owner_id or 0, k.currency))
+    LedgerAccount.objects.bulk_create(
+        [LedgerAccount(kind=k.kind, owner_id=k.owner_id, currency=k.currency) for k in ordered],
+        ignore_conflicts=True,
     )
-    totals = dict(
-        JournalLine.objects.filter(account_id__in=ids)
-        .values("account_id")
-        .annotate(total=Sum("amount"))
-        .values_list("account_id", "total")
-    )
-    return {pk: int(totals.get(pk) or 0) for pk in ids}
+
+
+def account_ids(keys: Sequence[AccountKey]) -> dict[AccountKey, int]:
+    """The ids of the named accounts, creating the missing ones (safe under concurrency)."""
+    found, _ = _read(keys, reference=None)
+    missing = set(keys) - found.keys()
+    if missing:
+        _create(list(missing))
+        # A new statement: it sees rows another transaction committed while this one waited.
+        found |= _read(list(missing), reference=None)[0]
+    return {key: pk for key, (pk, _) in found.items()}
 
 
 def locked_balance(key: AccountKey) -> int:
     """One account's balance with its row locked until the transaction ends (for a movement
     that must know what an account holds before it decides the amounts, a dispute's split)."""
-    pk = account_ids([key])[key]
-    return _lock_and_sum([pk])[pk]
+    found, _ = _read([key], balances_of=_lock([key]), reference=None)
+    return _balance(found, key)
+
+
+def _balance(found: dict[AccountKey, tuple[int, int | None]], key: AccountKey) -> int:
+    """The balance `_read` summed for `key`; 0 for an account that does not exist yet."""
+    return (found[key][1] or 0) if key in found else 0
 
 
 # --- posting --------------------------------------------------------------------------------------
@@ -194,7 +275,7 @@ def _check_lines(lines: Sequence[Line]) -> None:
     if len(set(keys)) != len(keys):
         raise UnbalancedEntryError("a journal entry names each account once")
     for key, amount in lines:
-        if key.kind not in AccountKind.values:
+        if key.kind not in ACCOUNT_KINDS:
             raise ValueError(f"unknown account kind {key.kind!r}")
         if (key.owner_id is None) != (key.kind == AccountKind.PLATFORM_FEES):
             raise ValueError(
@@ -246,13 +327,22 @@ def _same_or_refuse(existing: JournalEntry, body: _Body) -> JournalEntry:
     return existing
 
 
-_INSERT_ENTRY = f"""
-    INSERT INTO {JournalEntry._meta.db_table}
-        (kind, memo, contract_id, milestone_id, reverses_id, created_by_id, reference)
-    VALUES (%s, %s, %s, %s, %s, %s, %s)
-    ON CONFLICT (reference) DO NOTHING
-    RETURNING id, created_at
-"""  # noqa: S608  # the table name is the model's; values are parameters
+# The entry and its lines in one statement. With a reference another transaction committed
+# first, the entry is not inserted, nor therefore any line, and no row comes back.
+_INSERT = f"""
+    WITH entry AS (
+        INSERT INTO {_ENTRY}
+            (kind, memo, contract_id, milestone_id, reverses_id, created_by_id, reference)
+        VALUES (%s, %s, %s, %s, %s, %s, %s)
+        ON CONFLICT (reference) DO NOTHING
+        RETURNING id, created_at
+    ), lines AS (
+        INSERT INTO {_LINE} (entry_id, account_id, amount, currency)
+        SELECT entry.id, (l->>0)::bigint, (l->>1)::bigint, l->>2
+        FROM entry, jsonb_array_elements(%s::jsonb) AS l
+    )
+    SELECT id, created_at FROM entry
+"""  # noqa: S608  # table names are the models'; values are parameters
 
 
 @transaction.atomic
@@ -267,13 +357,13 @@ def post(
     created_by: int | None = None,
     reverses_id: int | None = None,
 ) -> JournalEntry:
-    """Record one movement: an entry and its lines (one INSERT for the lines). The lines must
-    sum to zero per currency (checked here, and again by the database at commit); an account
+    """Record one movement: an entry and its lines (one INSERT statement). The lines must sum
+    to zero per currency (checked here, and again by the database at commit); an account
     other than client funding never goes below zero (409 `insufficient_funds`, under the row
     locks of the accounts it takes from). With a `reference`, posting the same movement again
     returns the first entry; other terms under that reference are a 409
     `movement_reference_reused`."""
-    if kind not in EntryKind.values:
+    if kind not in ENTRY_KINDS:
         raise ValueError(f"unknown entry kind {kind!r}")
     if len(memo) > MEMO_MAX or (reference is not None and not 0 < len(reference) <= REFERENCE_MAX):
         raise ValueError("memo or reference too long (or an empty reference)")
@@ -287,17 +377,16 @@ def post(
         created_by_id=created_by,
         lines=frozenset((k.kind, k.owner_id, k.currency, amount) for k, amount in lines),
     )
-    ids = account_ids([key for key, _ in lines])
+    keys = [key for key, _ in lines]
     takes = {key: amount for key, amount in lines if amount < 0 and key.kind not in MAY_GO_NEGATIVE}
-    balances = _lock_and_sum(sorted(ids[key] for key in takes)) if takes else {}
+    locked = _lock(list(takes)) if takes else []
+    found, existing = _read(keys, balances_of=locked, reference=reference)
     # After the locks: a retry that waited behind its first attempt finds it here, instead of
     # being refused for the funds that first attempt moved.
-    if reference is not None:
-        existing = JournalEntry.objects.filter(reference=reference).first()
-        if existing is not None:
-            return _same_or_refuse(existing, body)
+    if existing is not None:
+        return _same_or_refuse(JournalEntry.objects.get(pk=existing), body)
     for key, amount in takes.items():
-        held = balances[ids[key]]
+        held = _balance(found, key)
         if held + amount < 0:
             raise ConflictError(
                 f"The {key.kind.replace('_', ' ')} account holds {held} {key.currency}, "
@@ -310,24 +399,29 @@ def post(
                     "requested": -amount,
                 },
             )
-    with connection.cursor() as cursor:
+    ids = {key: pk for key, (pk, _) in found.items()}
+    missing = [key for key in keys if key not in ids]
+    if missing:  # the first posting to these accounts (only ever credited: takes exist)
+        ids |= account_ids(missing)
+    with _cursor() as cursor:
         cursor.execute(
-            _INSERT_ENTRY,
-            [kind, memo, contract_id, milestone_id, reverses_id, created_by, reference],
+            _INSERT,
+            [
+                kind,
+                memo,
+                contract_id,
+                milestone_id,
+                reverses_id,
+                created_by,
+                reference,
+                json.dumps([[ids[key], amount, key.currency] for key, amount in lines]),
+            ],
         )
         row = cursor.fetchone()
     if row is None:
         # The same reference was committed by another transaction while this one inserted.
         return _same_or_refuse(JournalEntry.objects.get(reference=reference), body)
     entry_id, created_at = row
-    JournalLine.objects.bulk_create(
-        [
-            JournalLine(
-                entry_id=entry_id, account_id=ids[key], amount=amount, currency=key.currency
-            )
-            for key, amount in lines
-        ]
-    )
     # The entry as the database holds it, without reading it back.
     values = {
         "id": entry_id,
