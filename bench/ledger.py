@@ -1,30 +1,35 @@
-"""The ledger phase of `bench/gigs.py`: journal entries per second with concurrent writers next
-to a pgbench TPC-B run on the same PostgreSQL, then the ledger's invariants.
+"""Ledger: journal entries per second with 8 concurrent writers next to a pgbench TPC-B run on
+the same PostgreSQL, then the ledger's invariants (issue 13; docs/decisions/0029).
 
-A helper module, not a benchmark of its own (`run_all.py` skips `bench/_*.py`); `bench/gigs.py`
-runs it in a subprocess (`--phases ledger` runs only it), because it loads Django for a scratch
-database of its own:
+Issue 13 asked for this in bench/gigs.py; it is a benchmark of its own because it loads Django
+for scratch databases of its own (bench/gigs.py's browse phases load the dev database) and
+needs no web server. `make bench` runs it with the others.
 
-    .venv/bin/python bench/_ledger.py [--seconds 15] [--writers 8] [--rounds 3] [--scale 8]
-
-What it does
+What is measured
     - Two scratch databases next to the configured one (DATABASE_URL): `<name>_bench_ledger`,
       migrated, and `<name>_bench_pgbench`, initialised by `pgbench -i -s <scale>`; both are
       dropped at the end (the ledger is append-only: its rows can only go with the database).
     - Rounds, alternating so that the machine's drift hits both alike: pgbench TPC-B
-      (`-c <writers> -j 2 -T <seconds>`), then <writers> processes posting ledger movements for
-      <seconds> through apps.gigs.ledger.posting, each on its own contract: fund a milestone,
+      (`-c <writers> -j 2 -T <duration>`), then <writers> processes posting ledger movements for
+      <duration> through apps.gigs.ledger.posting, each on its own contract: fund a milestone,
       release it with a 10 % fee, and after every tenth release clear the freelancer's pending
-      funds and pay them out (22 entries per ten cycles, every one with a reference). Figures
-      are the rounds' medians; the target is ledger entries/s >= 30 % of TPC-B tps.
+      funds and pay them out (22 entries per ten cycles, each with a reference, as the services
+      will post them). Figures are the rounds' medians. Target: ledger entries/s >= 30 % of
+      TPC-B transactions/s.
     - Then the invariants, on everything the rounds wrote: every currency's lines sum to zero,
       no account but client funding is negative, every entry balances and has two lines or
       more, no milestone released, refunded or held more than was funded, each freelancer's
       pending + available + paid out equals what was released to them less fees, and the
       database holds exactly the entries the writers counted (none lost, none doubled).
 
-Exit code 1 when no valid measurement could be made or an invariant does not hold; a missed
-target is reported, not gated.
+Settings: DJANGO_ENV=prod (a fresh SECRET_KEY, a random SANDBOX_WEBHOOK_SECRET), the scratch
+database as DATABASE_URL, LOG_LEVEL=WARNING. Needs `pgbench` (postgresql-client) and a role
+that may create databases.
+
+A missed target is reported, not gated; the exit code is 1 when no valid measurement could be
+made or an invariant does not hold.
+
+    .venv/bin/python bench/ledger.py [--duration 15] [--writers 8] [--rounds 3] [--scale 8]
 """
 
 from __future__ import annotations
@@ -43,7 +48,16 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from _support import BenchError, cpu_busy_pct, print_busy, print_checks, settings_env, setup_django
+from _support import (
+    REPO_ROOT,
+    BenchError,
+    bench_main,
+    cpu_busy_pct,
+    print_busy,
+    print_checks,
+    settings_env,
+    setup_django,
+)
 
 TARGET_SHARE = 30.0  # % of pgbench TPC-B tps (issue 13)
 MILESTONES_PER_WRITER = 4
@@ -51,6 +65,14 @@ AMOUNT = 10_000  # cents funded and released per cycle
 FEE_PERCENT = "10"
 CLEAR_EVERY = 10  # cycles between a clear + payout
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/gigsy"
+
+
+@dataclass(frozen=True)
+class Options:
+    duration_s: float
+    writers: int
+    rounds: int
+    scale: int
 
 
 @dataclass(frozen=True)
@@ -82,6 +104,15 @@ class Database:
         if self.password:
             env["PGPASSWORD"] = self.password
         return env
+
+
+def configured_database_url() -> str:
+    """DATABASE_URL as the settings read it: the environment, else the project's .env, else
+    the default of gigsy/settings/base.py."""
+    import environ
+
+    environ.Env.read_env(REPO_ROOT / ".env", overwrite=False)  # as gigsy/settings/base.py
+    return os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
 
 
 def _admin(db: Database, statement: str) -> None:
@@ -391,8 +422,10 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
 
 
-def run(seconds: float, writers: int, rounds: int, scale: int) -> int:
-    base = Database.from_url(os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL))
+def run(options: Options) -> None:
+    seconds, writers = options.duration_s, options.writers
+    rounds, scale = options.rounds, options.scale
+    base = Database.from_url(configured_database_url())
     ledger_db, pgbench_db = f"{base.name}_bench_ledger", f"{base.name}_bench_pgbench"
     print(
         f"LEDGER: {writers} writer processes vs pgbench TPC-B -c {writers}, {rounds} round(s) "
@@ -442,9 +475,12 @@ def run(seconds: float, writers: int, rounds: int, scale: int) -> int:
             )
         checks = invariants(posted)
     finally:
-        from django.db import connections
+        from django.conf import settings
 
-        connections.close_all()
+        if settings.configured:
+            from django.db import connections
+
+            connections.close_all()
         drop(base, ledger_db)
         drop(base, pgbench_db)
 
@@ -473,23 +509,29 @@ def run(seconds: float, writers: int, rounds: int, scale: int) -> int:
     print_checks(
         [(share >= TARGET_SHARE, f"ledger >= {TARGET_SHARE:g} % of TPC-B: {share:.1f} %"), *checks]
     )
-    return 0 if all(ok for ok, _ in checks) and totals.refused == 0 else 1
+    broken = [text for ok, text in checks if not ok]
+    if totals.refused:
+        broken.append(f"{totals.refused} movements refused (each writer moves only what it has)")
+    if broken:
+        raise BenchError("invariants do not hold: " + "; ".join(broken))
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str] | None = None) -> Options:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=15.0, help="measured seconds per run")
+    parser.add_argument("--duration", type=float, default=15.0, help="seconds per run")
     parser.add_argument("--writers", type=int, default=8, help="writer processes = pgbench -c")
     parser.add_argument("--rounds", type=int, default=3, help="pgbench + ledger rounds")
     parser.add_argument("--scale", type=int, default=8, help="pgbench -i -s (branches)")
     args = parser.parse_args(argv)
-    if min(args.seconds, args.writers, args.rounds, args.scale) < 1:
-        parser.error("seconds, writers, rounds and scale must be >= 1")
-    try:
-        return run(args.seconds, args.writers, args.rounds, args.scale)
-    except BenchError as exc:
-        print(f"\nLEDGER BENCH FAILED: {exc}", file=sys.stderr)
-        return 1
+    if min(args.duration, args.writers, args.rounds, args.scale) < 1:
+        parser.error("duration, writers, rounds and scale must be >= 1")
+    return Options(args.duration, args.writers, args.rounds, args.scale)
+
+
+def main(argv: list[str] | None = None) -> int:
+    return bench_main(
+        argv, parse_args, run, failed="LEDGER BENCH", interrupted="scratch databases dropped"
+    )
 
 
 if __name__ == "__main__":
