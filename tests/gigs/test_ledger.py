@@ -64,7 +64,7 @@ def test_funding_moves_the_clients_money_into_the_milestones_escrow(deal, client
     assert set(
         JournalLine.objects.filter(entry_id=entry.pk).values_list("currency", flat=True)
     ) == {"USD"}
-    assert balances.milestone_position(first.pk) == MilestonePosition(
+    assert balances.milestone_position(first) == MilestonePosition(
         funded=30_000, released=0, refunded=0, held=0, in_escrow=30_000
     )
     assert balances.balance(posting.client_funding(client_user.pk, "USD")) == -30_000

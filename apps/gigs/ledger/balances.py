@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum
 
 from apps.gigs.ledger.posting import AccountKey
-from apps.gigs.models import AccountKind, EntryKind, JournalLine, LedgerAccount
+from apps.gigs.models import AccountKind, EntryKind, JournalLine, LedgerAccount, Milestone
 
 # The accounts that belong to a person (the others belong to a milestone or the platform).
 USER_KINDS = (
@@ -104,9 +104,11 @@ class MilestonePosition:
     in_escrow: int
 
 
-def milestone_position(milestone_id: int) -> MilestonePosition:
-    """The money position of a milestone from the lines of its entries (one query). Clearing
-    entries carry the milestone for the history but move nothing in or out of it."""
+def milestone_position(milestone: Milestone | int) -> MilestonePosition:
+    """The money position of a milestone (or a milestone id) from the lines of its entries
+    (one query). Clearing entries carry the milestone for the history but move nothing in or
+    out of it."""
+    milestone_id = milestone if isinstance(milestone, int) else milestone.pk
     clearing = Q(entry__kind=EntryKind.CLEAR) | Q(entry__reverses__kind=EntryKind.CLEAR)
     totals = JournalLine.objects.filter(entry__milestone_id=milestone_id).aggregate(
         funding=Sum("amount", filter=Q(account__kind=AccountKind.CLIENT_FUNDING)),
