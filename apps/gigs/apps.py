@@ -58,3 +58,6 @@ class GigsConfig(AppConfig):
 
     def ready(self) -> None:
         check_payment_settings()
+        # Payment-intake listeners register themselves when their service is imported: here,
+        # so a webhook finds them in every process (web, worker), whatever was imported before.
+        from apps.gigs.services import money  # noqa: F401

@@ -205,3 +205,27 @@ class GigsError(DescribedCodes):
         "(or one that cannot be stored): nothing was recorded.",
         "Look at the provider's API version and the event in its dashboard; a bug to report.",
     )
+    # payouts (docs/decisions/0032)
+    PAYOUTS_HELD = (
+        "payouts_held",
+        409,
+        "An operator holds this account's payouts (a review of its activity): nothing was "
+        "taken from the balance.",
+        "Tell the user their payouts are on hold and to contact support; do not retry.",
+    )
+    PAYOUT_DESTINATION_MISSING = (
+        "payout_destination_missing",
+        409,
+        "The payment provider has no account to pay this user into (Stripe: no connected "
+        "account is recorded for them): nothing was taken from the balance.",
+        "Ask the user to contact support to connect a payout account, then retry.",
+    )
+    PAYOUT_REFUSED = (
+        "payout_refused",
+        409,
+        "The payment provider refused the payout or could not be reached; nothing was taken "
+        "from the balance. `details.provider_code` is the provider's reason and "
+        "`details.retryable` whether the same payout may succeed later.",
+        "If `details.retryable`, retry later with a new Idempotency-Key; otherwise contact "
+        "support.",
+    )

@@ -177,3 +177,17 @@ _spec(
     direction={"type": "string", "enum": ["of_freelancer", "of_client"]},
     rating={"type": "integer", "minimum": 1, "maximum": 5},
 )
+
+# --- payouts (services/money.py) ----------------------------------------------------------------
+_spec(
+    "payout.paid",
+    ("chat",),
+    "The payment provider confirmed a payout of a freelancer's available funds: `amount` in "
+    "`currency` reached the account it was sent to (`provider` names the provider).",
+    payout_id=ID,
+    user_id=ID,
+    amount=MONEY,
+    currency=CURRENCY,
+    provider=TEXT,
+    paid_at=TIMESTAMP,
+)

@@ -759,3 +759,71 @@ class MoneyAudit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} by {self.operator_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+# --- payouts --------------------------------------------------------------------------------------
+# A freelancer's available funds paid out through the provider (services/money.py,
+# docs/decisions/0032). The ledger's payout entry is posted when the payout is requested; a
+# failed payout reverses it.
+
+
+class PayoutStatus(models.TextChoices):
+    # Taken from available funds and asked of the provider; its webhook has not confirmed yet.
+    REQUESTED = "requested", "Requested"
+    PAID = "paid", "Paid"
+    # The provider refused or reversed it: the ledger entry was reversed (funds available again).
+    FAILED = "failed", "Failed"
+
+
+class Payout(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Ours ("payout:<hex>"): the ledger entry's reference and the provider's idempotency key.
+    reference = models.CharField(max_length=200, unique=True)
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)  # ISO 4217
+    status = models.CharField(
+        max_length=10, choices=PayoutStatus.choices, default=PayoutStatus.REQUESTED
+    )
+    provider = models.CharField(max_length=20)
+    destination = models.CharField(max_length=255)
+    provider_payout_id = models.CharField(max_length=255, blank=True, default="")
+    entry = models.OneToOneField(
+        JournalEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    failure_reason = models.CharField(max_length=500, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = '"gigs"."payout"'
+        indexes = [models.Index(fields=["user", "-created_at"], name="gigs_payout_user_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="gigs_payout_amount_pos"),
+        ]
+
+    def __str__(self) -> str:
+        return f"payout {self.pk}: {self.amount} {self.currency} ({self.status})"
+
+
+class PayoutProfile(models.Model):
+    """A freelancer's payout settings: where the provider sends their money (Stripe: a Connect
+    account, `acct_...`; the sandbox needs none) and whether operators hold their payouts.
+    Created on the first payout request or hold; changed only through services/money.py (a
+    hold or its lifting writes a MoneyAudit record)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    stripe_account_id = models.CharField(max_length=255, blank=True, default="")
+    held = models.BooleanField(default=False)
+    hold_reason = models.CharField(max_length=500, blank=True, default="")
+    held_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = '"gigs"."payout_profile"'
+
+    def __str__(self) -> str:
+        return f"payout profile of {self.user_id}{' (held)' if self.held else ''}"

@@ -65,6 +65,12 @@ def require_applicant(user: accounts.Principal) -> None:
     require_verified(user)
 
 
+def require_payee(user: accounts.Principal) -> None:
+    """Being paid out: a verified learner (freelancers are learners)."""
+    require_role(user, accounts.LEARNER)
+    require_verified(user)
+
+
 # --- gigs -----------------------------------------------------------------------------------------
 
 

@@ -62,6 +62,8 @@ CALLERS = {
     "/api/v1/gigs/applications/{application_id}/shortlist": "gig_client",
     "/api/v1/gigs/applications/{application_id}/reject": "gig_client",
     "/api/v1/gigs/applications/{application_id}/accept": "gig_client",
+    # Payouts: a verified learner (with nothing available: bodies reach the ledger's check).
+    "/api/v1/gigs/payouts": "gig_freelancer",
     "/api/v1/auth/logout": "anonymous",
     "/api/v1/auth/token/refresh": "anonymous",
 }

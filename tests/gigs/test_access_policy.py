@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
+from apps.gigs.ledger import posting
 from apps.gigs.models import Milestone
 from apps.gigs.services import applications, gigs, hiring, moderation
 from tests.gigs.conftest import client_for
@@ -88,6 +89,7 @@ class World:
     milestone: int
     report: int  # the stranger's, on `gig`
     freelancer_id: int  # blocked by the client
+    receipt: int = 0  # the client's funding of the contract's second milestone
 
 
 APPLY = {"cover_letter": "Me", "bid_amount": 45_000}
@@ -196,6 +198,9 @@ def object_endpoints(w: World) -> list[Call]:
         # the client's block of the freelancer: the client's alone
         read(f"blocks/{w.freelancer_id}", owner),
         write("delete", f"blocks/{w.freelancer_id}", None, seen_by=owner, acts=owner),
+        # the client's receipt of a payment: the client's alone (operators read the ledger in
+        # the admin)
+        read(f"receipts/{w.receipt}", owner),
     ]
 
 
@@ -230,6 +235,10 @@ def world(client_user: Any, freelancer: Any, stranger: Any, operator: Any) -> Wo
     )
     report = moderation.report_gig(gig_id=gig.pk, user=stranger, reason="spam", details="")
     moderation.block_applicant(client=client_user, user_id=freelancer.pk)
+    second = Milestone.objects.filter(contract=contract).order_by("position")[1]
+    receipt = posting.fund(
+        milestone=second, client_id=client_user.pk, amount=20_000, currency="USD"
+    )
     return World(
         draft=draft.pk,
         closed=closed.pk,
@@ -239,6 +248,7 @@ def world(client_user: Any, freelancer: Any, stranger: Any, operator: Any) -> Wo
         milestone=Milestone.objects.filter(contract=contract).order_by("position")[0].pk,
         report=report.pk,
         freelancer_id=freelancer.pk,
+        receipt=receipt.pk,
     )
 
 

@@ -647,6 +647,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/gigs/balances": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My pending and available funds, per currency I was ever paid in */
+        get: operations["gigs_balances_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/gigs/blocks": {
         parameters: {
             query?: never;
@@ -979,6 +996,61 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/gigs/payouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My payouts, newest first */
+        get: operations["gigs_payouts_list"];
+        put?: never;
+        /**
+         * Pay out available funds (a verified learner; Idempotency-Key required)
+         * @description Takes `amount` from my available funds in `currency` and asks the payment provider to send it (sandbox: at once; Stripe: a Connect transfer to my connected account). The payout is `requested` until the provider confirms it (`paid`) or refuses it (`failed`: the amount is available again). 409 `insufficient_funds` (more than is available), `payouts_held` (an operator holds my payouts), `payout_destination_missing`, `payout_refused`; in each nothing moved.
+         */
+        post: operations["gigs_payouts_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/gigs/receipts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My receipts as a client: my payments into escrow and the refunds back, newest first */
+        get: operations["gigs_receipts_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/gigs/receipts/{receipt_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of my receipts (404 for anyone else's) */
+        get: operations["gigs_receipts_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/gigs/reports": {
         parameters: {
             query?: never;
@@ -1005,6 +1077,23 @@ export interface paths {
         };
         /** One of my reports (operators: any report) */
         get: operations["gigs_reports_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/gigs/transactions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My ledger lines, newest first, each explained (movement, balance, contract, milestone, the fee of a release) */
+        get: operations["gigs_transactions_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1678,6 +1767,18 @@ export interface components {
             application: components["schemas"]["ApplicationOutput"];
         };
         /**
+         * @description * `client_funding` - Client funding
+         *     * `escrow` - Escrow
+         *     * `dispute_hold` - Dispute hold
+         *     * `freelancer_pending` - Freelancer pending
+         *     * `freelancer_available` - Freelancer available
+         *     * `platform_fees` - Platform fees
+         *     * `client_refunds` - Client refunds
+         *     * `payouts` - Payouts
+         * @enum {string}
+         */
+        AccountKindEnum: "client_funding" | "escrow" | "dispute_hold" | "freelancer_pending" | "freelancer_available" | "platform_fees" | "client_refunds" | "payouts";
+        /**
          * @description * `client` - client
          *     * `freelancer` - freelancer
          *     * `platform` - platform
@@ -1782,6 +1883,13 @@ export interface components {
             score_percent: string | null;
             passed: boolean | null;
             cycle: number;
+        };
+        BalanceOutput: {
+            currency: string;
+            /** @description Released to the caller, still clearing (GIGS_CLEARING_DAYS); minor units. */
+            pending: number;
+            /** @description Cleared: what a payout may take. */
+            available: number;
         };
         /** @description For the course's instructors only: answers included. */
         BankDetailOutput: {
@@ -2129,8 +2237,20 @@ export interface components {
          * @enum {string}
          */
         EnrollmentStatusEnum: "active" | "completed" | "withdrawn";
+        /**
+         * @description * `fund` - Fund
+         *     * `release` - Release
+         *     * `refund` - Refund
+         *     * `dispute_hold` - Dispute hold
+         *     * `dispute_resolve` - Dispute resolution
+         *     * `clear` - Clear
+         *     * `payout` - Payout
+         *     * `reversal` - Reversal
+         * @enum {string}
+         */
+        EntryKindEnum: "fund" | "release" | "refund" | "dispute_hold" | "dispute_resolve" | "clear" | "payout" | "reversal";
         /** @enum {string} */
-        ErrorCodeEnum: "already_applied" | "already_published" | "already_reported" | "already_revoked" | "already_submitted" | "applicant_blocked" | "applicant_unavailable" | "archived" | "authentication_failed" | "bad_request" | "bank_in_use" | "cancellation_pending" | "conflict" | "credential_required" | "deletion_blocked" | "email_already_verified" | "email_not_verified" | "email_taken" | "empty_course" | "empty_quiz" | "export_in_progress" | "fixed_price_only" | "gig_has_applications" | "gig_has_contract" | "gig_not_open" | "has_learner_progress" | "hours_over_cap" | "idempotency_key_in_use" | "idempotency_key_invalid" | "idempotency_key_missing" | "idempotency_key_reused" | "insufficient_funds" | "invalid_amount" | "invalid_reset_token" | "invalid_signature" | "invalid_split" | "invalid_transition" | "invalid_verification_token" | "invalid_webhook_payload" | "invitation_answered" | "issuer_not_verified" | "last_instructor" | "last_role" | "length_required" | "link_expired" | "malformed_request" | "method_not_allowed" | "movement_reference_reused" | "no_active_account" | "no_attempts_left" | "no_cancellation_proposed" | "not_acceptable" | "not_authenticated" | "not_draft" | "not_enrolled" | "not_found" | "not_published" | "not_reversible" | "not_reviewable" | "operator_cannot_delete_self" | "own_gig" | "own_proposal" | "owner_remains" | "payload_too_large" | "pdf_not_ready" | "permission_denied" | "prerequisites_missing" | "revoked" | "role_not_held" | "role_required" | "server_error" | "slug_taken" | "throttled" | "time_limit_exceeded" | "token_not_valid" | "too_many_instructors" | "too_many_milestones" | "unknown_credential" | "unsupported_currency" | "unsupported_media_type" | "user_inactive" | "user_not_found" | "validation_error";
+        ErrorCodeEnum: "already_applied" | "already_published" | "already_reported" | "already_revoked" | "already_submitted" | "applicant_blocked" | "applicant_unavailable" | "archived" | "authentication_failed" | "bad_request" | "bank_in_use" | "cancellation_pending" | "conflict" | "credential_required" | "deletion_blocked" | "email_already_verified" | "email_not_verified" | "email_taken" | "empty_course" | "empty_quiz" | "export_in_progress" | "fixed_price_only" | "gig_has_applications" | "gig_has_contract" | "gig_not_open" | "has_learner_progress" | "hours_over_cap" | "idempotency_key_in_use" | "idempotency_key_invalid" | "idempotency_key_missing" | "idempotency_key_reused" | "insufficient_funds" | "invalid_amount" | "invalid_reset_token" | "invalid_signature" | "invalid_split" | "invalid_transition" | "invalid_verification_token" | "invalid_webhook_payload" | "invitation_answered" | "issuer_not_verified" | "last_instructor" | "last_role" | "length_required" | "link_expired" | "malformed_request" | "method_not_allowed" | "movement_reference_reused" | "no_active_account" | "no_attempts_left" | "no_cancellation_proposed" | "not_acceptable" | "not_authenticated" | "not_draft" | "not_enrolled" | "not_found" | "not_published" | "not_reversible" | "not_reviewable" | "operator_cannot_delete_self" | "own_gig" | "own_proposal" | "owner_remains" | "payload_too_large" | "payout_destination_missing" | "payout_refused" | "payouts_held" | "pdf_not_ready" | "permission_denied" | "prerequisites_missing" | "revoked" | "role_not_held" | "role_required" | "server_error" | "slug_taken" | "throttled" | "time_limit_exceeded" | "token_not_valid" | "too_many_instructors" | "too_many_milestones" | "unknown_credential" | "unsupported_currency" | "unsupported_media_type" | "user_inactive" | "user_not_found" | "validation_error";
         ErrorDetail: {
             code: components["schemas"]["ErrorCodeEnum"];
             message: string;
@@ -2972,6 +3092,22 @@ export interface components {
             previous: string | null;
             results: components["schemas"]["MyGigOutput"][];
         };
+        /** @description One page of PayoutOutput items. */
+        PaginatedPayoutOutputList: {
+            /** @description Items on every page together. */
+            count: number;
+            /**
+             * Format: uri
+             * @description The next page's URL.
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description The previous page's URL.
+             */
+            previous: string | null;
+            results: components["schemas"]["PayoutOutput"][];
+        };
         /** @description One page of QuizSummaryOutput items. */
         PaginatedQuizSummaryOutputList: {
             /** @description Items on every page together. */
@@ -2987,6 +3123,22 @@ export interface components {
              */
             previous: string | null;
             results: components["schemas"]["QuizSummaryOutput"][];
+        };
+        /** @description One page of ReceiptOutput items. */
+        PaginatedReceiptOutputList: {
+            /** @description Items on every page together. */
+            count: number;
+            /**
+             * Format: uri
+             * @description The next page's URL.
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description The previous page's URL.
+             */
+            previous: string | null;
+            results: components["schemas"]["ReceiptOutput"][];
         };
         /** @description One page of ReportOutput items. */
         PaginatedReportOutputList: {
@@ -3035,6 +3187,22 @@ export interface components {
              */
             previous: string | null;
             results: components["schemas"]["SkillOutput"][];
+        };
+        /** @description One page of TransactionOutput items. */
+        PaginatedTransactionOutputList: {
+            /** @description Items on every page together. */
+            count: number;
+            /**
+             * Format: uri
+             * @description The next page's URL.
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description The previous page's URL.
+             */
+            previous: string | null;
+            results: components["schemas"]["TransactionOutput"][];
         };
         PartyOutput: {
             id: number;
@@ -3211,6 +3379,45 @@ export interface components {
          */
         PaymentStatusEnum: "created" | "succeeded" | "failed" | "refunded";
         /**
+         * @description An input serializer that refuses unknown keys: they are a client bug (a typo, or a
+         *     read-only field), so say so instead of silently ignoring them.
+         */
+        PayoutInputRequest: {
+            /** @description Minor units (cents) of available funds to pay out; positive. */
+            amount: number;
+            /** @description ISO 4217, upper case: a currency of the caller's balances. */
+            currency: string;
+        };
+        PayoutOutput: {
+            id: number;
+            amount: number;
+            currency: string;
+            /**
+             * @description requested: taken from the available funds, waiting for the provider; failed: the funds are available again.
+             *
+             *     * `requested` - Requested
+             *     * `paid` - Paid
+             *     * `failed` - Failed
+             */
+            status: components["schemas"]["PayoutOutputStatusEnum"];
+            provider: string;
+            /** @description The provider's id (empty until known). */
+            provider_payout_id: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            paid_at: string | null;
+            /** Format: date-time */
+            failed_at: string | null;
+        };
+        /**
+         * @description * `requested` - Requested
+         *     * `paid` - Paid
+         *     * `failed` - Failed
+         * @enum {string}
+         */
+        PayoutOutputStatusEnum: "requested" | "paid" | "failed";
+        /**
          * @description * `fixed` - Fixed price
          *     * `hourly` - Hourly
          * @enum {string}
@@ -3357,6 +3564,30 @@ export interface components {
             /** @description From the freelancers who worked for them. */
             as_client: components["schemas"]["RatingSummaryOutput"];
         };
+        ReceiptOutput: {
+            id: number;
+            kind: components["schemas"]["ReceiptOutputKindEnum"];
+            /** @description Minor units, positive. */
+            amount: number;
+            currency: string;
+            contract_id: number | null;
+            contract_title: string | null;
+            milestone_id: number | null;
+            milestone_title: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** @description Gigsy's reference of the movement. */
+            reference: string | null;
+            provider: string | null;
+            /** @description The provider's id of the milestone's payment (find it in the provider's dashboard or the card statement); null before a provider took part. */
+            provider_payment_id: string | null;
+        };
+        /**
+         * @description * `payment` - The client's payment into escrow
+         *     * `refund` - Money given back
+         * @enum {string}
+         */
+        ReceiptOutputKindEnum: "payment" | "refund";
         /**
          * @description An input serializer that refuses unknown keys: they are a client bug (a typo, or a
          *     read-only field), so say so instead of silently ignoring them.
@@ -3732,6 +3963,50 @@ export interface components {
          */
         TokenRefreshRequest: {
             refresh: string;
+        };
+        /** @description One line on one of the caller's accounts, explained. */
+        TransactionOutput: {
+            /** @description The line's id. */
+            id: number;
+            entry_id: number;
+            /**
+             * @description What the movement was.
+             *
+             *     * `fund` - Fund
+             *     * `release` - Release
+             *     * `refund` - Refund
+             *     * `dispute_hold` - Dispute hold
+             *     * `dispute_resolve` - Dispute resolution
+             *     * `clear` - Clear
+             *     * `payout` - Payout
+             *     * `reversal` - Reversal
+             */
+            entry_kind: components["schemas"]["EntryKindEnum"];
+            /**
+             * @description Which of the caller's balances the line moved (freelancer_pending, freelancer_available, ...).
+             *
+             *     * `client_funding` - Client funding
+             *     * `escrow` - Escrow
+             *     * `dispute_hold` - Dispute hold
+             *     * `freelancer_pending` - Freelancer pending
+             *     * `freelancer_available` - Freelancer available
+             *     * `platform_fees` - Platform fees
+             *     * `client_refunds` - Client refunds
+             *     * `payouts` - Payouts
+             */
+            account_kind: components["schemas"]["AccountKindEnum"];
+            /** @description Signed minor units: positive adds to that balance, negative takes from it. */
+            amount: number;
+            currency: string;
+            memo: string;
+            contract_id: number | null;
+            contract_title: string | null;
+            milestone_id: number | null;
+            milestone_title: string | null;
+            /** @description The platform's fee taken in the same movement (a release), minor units; null when it took none. */
+            fee: number | null;
+            /** Format: date-time */
+            created_at: string;
         };
         TrueFalseAttemptQuestion: {
             id: number;
@@ -7379,6 +7654,63 @@ export interface operations {
             };
         };
     };
+    gigs_balances_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BalanceOutput"][];
+                };
+            };
+            /** @description Invalid input: `validation_error` with `fields`, `malformed_request` (unreadable body, NUL in the URL), ... */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The `Accept` header asks for a representation this operation does not offer */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (`throttled`; `Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     gigs_blocks_list: {
         parameters: {
             query?: {
@@ -9344,6 +9676,347 @@ export interface operations {
             };
         };
     };
+    gigs_payouts_list: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number (past the last page: 404) */
+                page?: number;
+                /** @description items per page (at most 100) */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedPayoutOutputList"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `fields`, `malformed_request`, ...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The `Accept` header asks for a representation this operation does not offer */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (`throttled`; `Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    gigs_payouts_create: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description A key the client generates per action (a UUID) and sends again with every retry of that action: the action runs once, retries get its first answer (`Idempotent-Replayed: true`). Another body under the same key is 409 `idempotency_key_reused`; a retry while the first request runs is 409 `idempotency_key_in_use` with `Retry-After`. Keys are per account and expire after 24 hours (IDEMPOTENCY_KEY_HOURS). */
+                "Idempotency-Key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PayoutInputRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    /** @description Present on an answer replayed for a retried `Idempotency-Key`: the request did nothing this time; status, body and `Location` are the first request's. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayoutOutput"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `fields`, `malformed_request`, ...); a missing or malformed `Idempotency-Key` (`idempotency_key_missing`, `idempotency_key_invalid`) */
+            400: {
+                headers: {
+                    /** @description Present on an answer replayed for a retried `Idempotency-Key`: the request did nothing this time; status, body and `Location` are the first request's. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    /** @description Present on an answer replayed for a retried `Idempotency-Key`: the request did nothing this time; status, body and `Location` are the first request's. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Signed in but not allowed */
+            403: {
+                headers: {
+                    /** @description Present on an answer replayed for a retried `Idempotency-Key`: the request did nothing this time; status, body and `Location` are the first request's. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The `Accept` header asks for a representation this operation does not offer */
+            406: {
+                headers: {
+                    /** @description Present on an answer replayed for a retried `Idempotency-Key`: the request did nothing this time; status, body and `Location` are the first request's. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Conflicts with the object's current state (a specific `code` says which); or the `Idempotency-Key` belongs to another request (`idempotency_key_reused`) or its first request is still running (`idempotency_key_in_use`, with `Retry-After`) */
+            409: {
+                headers: {
+                    /** @description With `idempotency_key_in_use`: seconds to wait before retrying the same request with the same key. */
+                    "Retry-After"?: number;
+                    /** @description Present on an answer replayed for a retried `Idempotency-Key`: the request did nothing this time; status, body and `Location` are the first request's. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A chunked body: send it with a `Content-Length` header (`length_required`) */
+            411: {
+                headers: {
+                    /** @description Present on an answer replayed for a retried `Idempotency-Key`: the request did nothing this time; status, body and `Location` are the first request's. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    /** @description Present on an answer replayed for a retried `Idempotency-Key`: the request did nothing this time; status, body and `Location` are the first request's. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Body sent with a content type this operation does not read (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    /** @description Present on an answer replayed for a retried `Idempotency-Key`: the request did nothing this time; status, body and `Location` are the first request's. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (`throttled`; `Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    /** @description Present on an answer replayed for a retried `Idempotency-Key`: the request did nothing this time; status, body and `Location` are the first request's. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    gigs_receipts_list: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number (past the last page: 404) */
+                page?: number;
+                /** @description items per page (at most 100) */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedReceiptOutputList"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `fields`, `malformed_request`, ...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The `Accept` header asks for a representation this operation does not offer */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (`throttled`; `Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    gigs_receipts_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                receipt_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceiptOutput"];
+                };
+            };
+            /** @description Invalid input: `validation_error` with `fields`, `malformed_request` (unreadable body, NUL in the URL), ... */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The `Accept` header asks for a representation this operation does not offer */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (`throttled`; `Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     gigs_reports_list: {
         parameters: {
             query?: {
@@ -9435,6 +10108,77 @@ export interface operations {
                 };
             };
             /** @description Invalid input: `validation_error` with `fields`, `malformed_request` (unreadable body, NUL in the URL), ... */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The `Accept` header asks for a representation this operation does not offer */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (`throttled`; `Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    gigs_transactions_list: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number (past the last page: 404) */
+                page?: number;
+                /** @description items per page (at most 100) */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedTransactionOutputList"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `fields`, `malformed_request`, ...) */
             400: {
                 headers: {
                     [name: string]: unknown;
