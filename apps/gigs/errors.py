@@ -229,3 +229,17 @@ class GigsError(DescribedCodes):
         "If `details.retryable`, retry later with a new Idempotency-Key; otherwise contact "
         "support.",
     )
+    # disputes (services/disputes.py)
+    DISPUTE_ALREADY_OPEN = (
+        "dispute_already_open",
+        409,
+        "The milestone already has an open dispute (`details.dispute_id`): its money is held "
+        "until an operator resolves it.",
+        "Show the open dispute (GET /api/v1/gigs/disputes/{id}).",
+    )
+    DISPUTE_ALREADY_RESOLVED = (
+        "dispute_already_resolved",
+        409,
+        "The dispute was already resolved (`details.resolved_at`); a resolution is final.",
+        "Reload the dispute and show its resolution.",
+    )

@@ -191,3 +191,33 @@ _spec(
     provider=TEXT,
     paid_at=TIMESTAMP,
 )
+
+# --- disputes (services/disputes.py) --------------------------------------------------------------
+DISPUTE = {
+    **MILESTONE,
+    "dispute_id": ID,
+    # Everything the milestone's escrow held when the dispute opened, now in the dispute hold.
+    "held_amount": MONEY,
+}
+_spec(
+    "dispute.opened",
+    ("chat",),
+    "A party disputed a funded milestone: everything its escrow held moved to the dispute hold "
+    "(`held_amount`) and its work is frozen until an operator resolves it. `opened_by` is the "
+    "party's id, `opened_by_role` which party.",
+    **DISPUTE,
+    opened_by=ID,
+    opened_by_role={"type": "string", "enum": ["client", "freelancer"]},
+)
+_spec(
+    "dispute.resolved",
+    ("chat",),
+    "An operator split a dispute's held money: `freelancer_amount` to the freelancer (less "
+    "the platform's `fee` on it) and `client_amount` refunded to the client; the two add up to "
+    "`held_amount`.",
+    **DISPUTE,
+    freelancer_amount=MONEY,
+    client_amount=MONEY,
+    fee=MONEY,
+    resolved_by=ID,
+)

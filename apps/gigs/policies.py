@@ -22,7 +22,7 @@ from __future__ import annotations
 from apps.accounts import public as accounts
 from apps.gigs import selectors
 from apps.gigs.errors import GigsError
-from apps.gigs.models import Application, Contract, Gig, GigStatus, Milestone, Report
+from apps.gigs.models import Application, Contract, Dispute, Gig, GigStatus, Milestone, Report
 from gigsy.errors import ForbiddenError, NotFoundError
 
 PUBLIC_GIG_STATUSES = (GigStatus.OPEN, GigStatus.IN_PROGRESS, GigStatus.COMPLETED)
@@ -211,3 +211,20 @@ def visible_report(*, report_id: int, user: accounts.Principal, lock: bool = Fal
     ):
         raise NotFoundError(NO_SUCH_REPORT)
     return report
+
+
+# --- disputes -------------------------------------------------------------------------------------
+
+NO_SUCH_DISPUTE = "No such dispute."
+
+
+def visible_dispute(*, dispute_id: int, user: accounts.Principal) -> Dispute:
+    """A dispute with its milestone and contract, for the contract's parties and operators;
+    404 for everyone else."""
+    dispute = selectors.dispute_by_id(dispute_id=dispute_id)
+    if dispute is None or not (
+        user.is_authenticated
+        and (is_party(contract=dispute.milestone.contract, user=user) or accounts.is_operator(user))
+    ):
+        raise NotFoundError(NO_SUCH_DISPUTE)
+    return dispute

@@ -14,13 +14,17 @@ from django.db.models.functions import Coalesce, Substr
 from apps.gigs.models import (
     ACTIVE_APPLICATION_STATUSES,
     TERMINAL_MILESTONE_STATUSES,
+    AccountKind,
     ApplicantBlock,
     Application,
     ApplicationStatus,
     Contract,
     ContractStatus,
+    Dispute,
+    DisputeStatus,
     Gig,
     HeldCredential,
+    JournalLine,
     Milestone,
     MilestoneEvent,
     MilestoneStatus,
@@ -509,3 +513,40 @@ def ratings_of(user_ids: Iterable[int]) -> dict[int, Ratings]:
         for row in UserRating.objects.filter(user_id__in=ids)
     }
     return {user_id: found.get(user_id, NO_RATINGS) for user_id in ids}
+
+
+# --- disputes -------------------------------------------------------------------------------------
+
+
+def dispute_by_id(*, dispute_id: int, lock: bool = False) -> Dispute | None:
+    """A dispute with its milestone and contract (locked: the dispute's row only; the services
+    lock the contract and the milestone first, the order every milestone step takes)."""
+    query = Dispute.objects.select_related("milestone__contract").filter(pk=dispute_id)
+    if lock:
+        query = query.select_for_update(of=("self",))
+    return query.first()
+
+
+def open_dispute_of(*, milestone_id: int) -> Dispute | None:
+    return Dispute.objects.filter(milestone_id=milestone_id, status=DisputeStatus.OPEN).first()
+
+
+def disputes_of_party(*, user_id: int) -> QuerySet[Dispute]:
+    """The disputes on the contracts a person is a party to, open first, newest first."""
+    return (
+        Dispute.objects.select_related("milestone__contract")
+        .filter(
+            Q(milestone__contract__client_id=user_id)
+            | Q(milestone__contract__freelancer_id=user_id)
+        )
+        # "open" sorts before "resolved".
+        .order_by("status", "-opened_at", "-id")
+    )
+
+
+def fee_of_entry(*, reference: str) -> int:
+    """The platform's fee taken by the journal entry recorded under `reference` (0 if none)."""
+    total = JournalLine.objects.filter(
+        entry__reference=reference, account__kind=AccountKind.PLATFORM_FEES
+    ).aggregate(total=Sum("amount"))["total"]
+    return int(total or 0)

@@ -74,6 +74,7 @@ SPECTACULAR_SETTINGS = {
         "ReportStatusEnum": "apps.gigs.models.ReportStatus",
         "ReviewDirectionEnum": "apps.gigs.models.ReviewDirection",
         "ContractPartyEnum": "apps.gigs.rules.work.Party",
+        "DisputeStatusEnum": "apps.gigs.models.DisputeStatus",
         "PaymentStatusEnum": "apps.gigs.models.PaymentStatus",
         "WebhookResultEnum": "apps.gigs.api.payment_serializers.WEBHOOK_RESULTS",
         "SandboxOutcomeEnum": "apps.gigs.api.payment_serializers.SANDBOX_OUTCOMES",

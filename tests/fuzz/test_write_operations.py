@@ -42,6 +42,7 @@ CALLERS = {
     "/api/v1/gigs/contracts/{contract_id}/reviews": "contract_client",
     f"{MILESTONE}/start": "contract_client",
     f"{MILESTONE}/submit": "contract_freelancer",
+    f"{MILESTONE}/disputes": "contract_client",
     f"{MILESTONE}/request-changes": "contract_client",
     f"{MILESTONE}/approve": "contract_client",
     f"{MILESTONE}/cancel": "contract_client",

@@ -25,6 +25,8 @@ from rest_framework.test import APIClient
 from apps.gigs.ledger import posting
 from apps.gigs.models import Milestone
 from apps.gigs.services import applications, gigs, hiring, moderation
+from apps.gigs.services.contracts import add_milestone
+from apps.gigs.services.disputes import open_dispute
 from tests.gigs.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -89,6 +91,7 @@ class World:
     milestone: int
     report: int  # the stranger's, on `gig`
     freelancer_id: int  # blocked by the client
+    dispute: int = 0  # the client's, on a third milestone of the contract
     receipt: int = 0  # the client's funding of the contract's second milestone
 
 
@@ -191,6 +194,12 @@ def object_endpoints(w: World) -> list[Call]:
         write("post", f"{milestone}/cancel/accept", None, **step, acts={"client", "freelancer"}),
         write("post", f"{milestone}/cancel/decline", None, **step, acts={"client", "freelancer"}),
         write("post", f"{milestone}/cancel/withdraw", None, **step, acts={"client", "freelancer"}),
+        # disputes: either party opens one (operators resolve them in the admin); a dispute is
+        # its contract's parties' and operators'
+        write(
+            "post", f"{milestone}/disputes", {"reason": "No"}, **step, acts={"client", "freelancer"}
+        ),
+        read(f"disputes/{w.dispute}", PARTIES),
         # a person's published reviews: anyone signed in
         read(f"users/{w.freelancer_id}/reviews", EVERYONE, anonymous=401),
         # the stranger's report: theirs and operators'; not the gig's client's
@@ -235,6 +244,12 @@ def world(client_user: Any, freelancer: Any, stranger: Any, operator: Any) -> Wo
     )
     report = moderation.report_gig(gig_id=gig.pk, user=stranger, reason="spam", details="")
     moderation.block_applicant(client=client_user, user_id=freelancer.pk)
+    disputed = add_milestone(contract_id=contract.pk, user=client_user, title="Three", amount=5_000)
+    posting.fund(milestone=disputed, client_id=client_user.pk, amount=5_000, currency="USD")
+    Milestone.objects.filter(pk=disputed.pk).update(money_status="funded", status="active")
+    dispute = open_dispute(
+        contract_id=contract.pk, milestone_id=disputed.pk, user=client_user, reason="Late"
+    )
     second = Milestone.objects.filter(contract=contract).order_by("position")[1]
     receipt = posting.fund(
         milestone=second, client_id=client_user.pk, amount=20_000, currency="USD"
@@ -249,6 +264,7 @@ def world(client_user: Any, freelancer: Any, stranger: Any, operator: Any) -> Wo
         report=report.pk,
         freelancer_id=freelancer.pk,
         receipt=receipt.pk,
+        dispute=dispute.pk,
     )
 
 

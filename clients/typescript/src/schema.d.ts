@@ -853,6 +853,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/gigs/contracts/{contract_id}/milestones/{milestone_id}/disputes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Dispute a funded milestone (either party, with a reason): its escrow is held and its work frozen until an operator resolves it */
+        post: operations["gigs_contracts_milestones_disputes_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/gigs/contracts/{contract_id}/milestones/{milestone_id}/history": {
         parameters: {
             query?: never;
@@ -933,6 +950,40 @@ export interface paths {
         put?: never;
         /** Review the other party of a contract that ended with approved work (once, within the review window); hidden until they review too or the window passes */
         post: operations["gigs_contracts_reviews_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/gigs/disputes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The disputes on my contracts (as either party), open first, newest first */
+        get: operations["gigs_disputes_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/gigs/disputes/{dispute_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A dispute: what is held, the milestone's history as evidence, its status and the resolution (the contract's parties and operators) */
+        get: operations["gigs_disputes_retrieve"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2176,6 +2227,99 @@ export interface components {
             /** @description The account's current password. */
             password: string;
         };
+        DisputeDetailOutput: {
+            id: number;
+            contract_id: number;
+            milestone_id: number;
+            /** @description The contract's title (its gig's). */
+            gig_title: string;
+            milestone_title: string;
+            currency: string;
+            status: components["schemas"]["DisputeStatusEnum"];
+            /** @description Minor units: what the milestone's escrow held when the dispute opened. */
+            held_amount: number;
+            opened_by_role: components["schemas"]["ContractPartyEnum"];
+            /**
+             * @description null for an operator.
+             *
+             *     * `client` - Client
+             *     * `freelancer` - Freelancer
+             */
+            my_role: (components["schemas"]["ContractPartyEnum"] | components["schemas"]["NullEnum"]) | null;
+            /** Format: date-time */
+            opened_at: string;
+            /** Format: date-time */
+            resolved_at: string | null;
+            /** @description Why the dispute was opened. */
+            reason: string;
+            opened_by: components["schemas"]["PartyOutput"];
+            /**
+             * @description The work's status (frozen while disputed).
+             *
+             *     * `pending` - Pending
+             *     * `active` - Active
+             *     * `submitted` - Submitted
+             *     * `changes_requested` - Changes requested
+             *     * `approved` - Approved
+             *     * `cancelled` - Cancelled
+             */
+            milestone_status: components["schemas"]["MilestoneStatusEnum"];
+            /**
+             * @description The milestone's money: disputed, then resolved.
+             *
+             *     * `unfunded` - Not funded
+             *     * `funding` - Funding
+             *     * `funded` - Funded
+             *     * `partially_released` - Partially released
+             *     * `released` - Released
+             *     * `refunded` - Refunded
+             *     * `disputed` - Disputed
+             *     * `resolved` - Resolved
+             */
+            money_status: components["schemas"]["MoneyStatusEnum"];
+            /** @description The evidence: the milestone's history, oldest first (the opening and the resolution included). */
+            history: components["schemas"]["MilestoneEventOutput"][];
+            /** @description null while open. */
+            resolution: components["schemas"]["ResolutionOutput"] | null;
+        };
+        /**
+         * @description An input serializer that refuses unknown keys: they are a client bug (a typo, or a
+         *     read-only field), so say so instead of silently ignoring them.
+         */
+        DisputeInputRequest: {
+            /** @description What is wrong; the other party and the operators read it. */
+            reason: string;
+        };
+        DisputeListOutput: {
+            id: number;
+            contract_id: number;
+            milestone_id: number;
+            /** @description The contract's title (its gig's). */
+            gig_title: string;
+            milestone_title: string;
+            currency: string;
+            status: components["schemas"]["DisputeStatusEnum"];
+            /** @description Minor units: what the milestone's escrow held when the dispute opened. */
+            held_amount: number;
+            opened_by_role: components["schemas"]["ContractPartyEnum"];
+            /**
+             * @description null for an operator.
+             *
+             *     * `client` - Client
+             *     * `freelancer` - Freelancer
+             */
+            my_role: (components["schemas"]["ContractPartyEnum"] | components["schemas"]["NullEnum"]) | null;
+            /** Format: date-time */
+            opened_at: string;
+            /** Format: date-time */
+            resolved_at: string | null;
+        };
+        /**
+         * @description * `open` - Open
+         *     * `resolved` - Resolved
+         * @enum {string}
+         */
+        DisputeStatusEnum: "open" | "resolved";
         /**
          * @description An input serializer that refuses unknown keys: they are a client bug (a typo, or a
          *     read-only field), so say so instead of silently ignoring them.
@@ -2250,7 +2394,7 @@ export interface components {
          */
         EntryKindEnum: "fund" | "release" | "refund" | "dispute_hold" | "dispute_resolve" | "clear" | "payout" | "reversal";
         /** @enum {string} */
-        ErrorCodeEnum: "already_applied" | "already_published" | "already_reported" | "already_revoked" | "already_submitted" | "applicant_blocked" | "applicant_unavailable" | "archived" | "authentication_failed" | "bad_request" | "bank_in_use" | "cancellation_pending" | "conflict" | "credential_required" | "deletion_blocked" | "email_already_verified" | "email_not_verified" | "email_taken" | "empty_course" | "empty_quiz" | "export_in_progress" | "fixed_price_only" | "gig_has_applications" | "gig_has_contract" | "gig_not_open" | "has_learner_progress" | "hours_over_cap" | "idempotency_key_in_use" | "idempotency_key_invalid" | "idempotency_key_missing" | "idempotency_key_reused" | "insufficient_funds" | "invalid_amount" | "invalid_reset_token" | "invalid_signature" | "invalid_split" | "invalid_transition" | "invalid_verification_token" | "invalid_webhook_payload" | "invitation_answered" | "issuer_not_verified" | "last_instructor" | "last_role" | "length_required" | "link_expired" | "malformed_request" | "method_not_allowed" | "movement_reference_reused" | "no_active_account" | "no_attempts_left" | "no_cancellation_proposed" | "not_acceptable" | "not_authenticated" | "not_draft" | "not_enrolled" | "not_found" | "not_published" | "not_reversible" | "not_reviewable" | "operator_cannot_delete_self" | "own_gig" | "own_proposal" | "owner_remains" | "payload_too_large" | "payout_destination_missing" | "payout_refused" | "payouts_held" | "pdf_not_ready" | "permission_denied" | "prerequisites_missing" | "revoked" | "role_not_held" | "role_required" | "server_error" | "slug_taken" | "throttled" | "time_limit_exceeded" | "token_not_valid" | "too_many_instructors" | "too_many_milestones" | "unknown_credential" | "unsupported_currency" | "unsupported_media_type" | "user_inactive" | "user_not_found" | "validation_error";
+        ErrorCodeEnum: "already_applied" | "already_published" | "already_reported" | "already_revoked" | "already_submitted" | "applicant_blocked" | "applicant_unavailable" | "archived" | "authentication_failed" | "bad_request" | "bank_in_use" | "cancellation_pending" | "conflict" | "credential_required" | "deletion_blocked" | "dispute_already_open" | "dispute_already_resolved" | "email_already_verified" | "email_not_verified" | "email_taken" | "empty_course" | "empty_quiz" | "export_in_progress" | "fixed_price_only" | "gig_has_applications" | "gig_has_contract" | "gig_not_open" | "has_learner_progress" | "hours_over_cap" | "idempotency_key_in_use" | "idempotency_key_invalid" | "idempotency_key_missing" | "idempotency_key_reused" | "insufficient_funds" | "invalid_amount" | "invalid_reset_token" | "invalid_signature" | "invalid_split" | "invalid_transition" | "invalid_verification_token" | "invalid_webhook_payload" | "invitation_answered" | "issuer_not_verified" | "last_instructor" | "last_role" | "length_required" | "link_expired" | "malformed_request" | "method_not_allowed" | "movement_reference_reused" | "no_active_account" | "no_attempts_left" | "no_cancellation_proposed" | "not_acceptable" | "not_authenticated" | "not_draft" | "not_enrolled" | "not_found" | "not_published" | "not_reversible" | "not_reviewable" | "operator_cannot_delete_self" | "own_gig" | "own_proposal" | "owner_remains" | "payload_too_large" | "payout_destination_missing" | "payout_refused" | "payouts_held" | "pdf_not_ready" | "permission_denied" | "prerequisites_missing" | "revoked" | "role_not_held" | "role_required" | "server_error" | "slug_taken" | "throttled" | "time_limit_exceeded" | "token_not_valid" | "too_many_instructors" | "too_many_milestones" | "unknown_credential" | "unsupported_currency" | "unsupported_media_type" | "user_inactive" | "user_not_found" | "validation_error";
         ErrorDetail: {
             code: components["schemas"]["ErrorCodeEnum"];
             message: string;
@@ -2718,6 +2862,18 @@ export interface components {
             lessons: components["schemas"]["LessonOutlineOutput"][];
             quizzes: components["schemas"]["QuizOutlineOutput"][];
         };
+        /**
+         * @description * `unfunded` - Not funded
+         *     * `funding` - Funding
+         *     * `funded` - Funded
+         *     * `partially_released` - Partially released
+         *     * `released` - Released
+         *     * `refunded` - Refunded
+         *     * `disputed` - Disputed
+         *     * `resolved` - Resolved
+         * @enum {string}
+         */
+        MoneyStatusEnum: "unfunded" | "funding" | "funded" | "partially_released" | "released" | "refunded" | "disputed" | "resolved";
         MultipleAttemptQuestion: {
             id: number;
             prompt: string;
@@ -2995,6 +3151,22 @@ export interface components {
              */
             previous: string | null;
             results: components["schemas"]["DataExportOutput"][];
+        };
+        /** @description One page of DisputeListOutput items. */
+        PaginatedDisputeListOutputList: {
+            /** @description Items on every page together. */
+            count: number;
+            /**
+             * Format: uri
+             * @description The next page's URL.
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description The previous page's URL.
+             */
+            previous: string | null;
+            results: components["schemas"]["DisputeListOutput"][];
         };
         /** @description One page of EnrollmentListOutput items. */
         PaginatedEnrollmentListOutputList: {
@@ -3656,6 +3828,18 @@ export interface components {
          * @enum {string}
          */
         ReportStatusEnum: "open" | "dismissed" | "actioned";
+        ResolutionOutput: {
+            /** @description Minor units awarded to the freelancer, before the platform's fee. */
+            freelancer_amount: number;
+            /** @description The platform's fee on the freelancer's part. */
+            fee: number;
+            /** @description Minor units refunded to the client. */
+            client_amount: number;
+            /** @description The operator's written reason. */
+            reason: string;
+            /** Format: date-time */
+            resolved_at: string;
+        };
         /**
          * @description * `never` - Never
          *     * `after_passing_or_last_attempt` - Once the learner passed or has no attempt left
@@ -8830,6 +9014,126 @@ export interface operations {
             };
         };
     };
+    gigs_contracts_milestones_disputes_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contract_id: number;
+                milestone_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DisputeInputRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    /** @description The absolute URL of the created resource (docs/decisions/0005) */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisputeDetailOutput"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `fields`, `malformed_request`, ...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Signed in but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The `Accept` header asks for a representation this operation does not offer */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Conflicts with the object's current state (a specific `code` says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A chunked body: send it with a `Content-Length` header (`length_required`) */
+            411: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Body sent with a content type this operation does not read (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (`throttled`; `Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     gigs_contracts_milestones_history_list: {
         parameters: {
             query?: {
@@ -9394,6 +9698,145 @@ export interface operations {
             };
             /** @description Body sent with a content type this operation does not read (`unsupported_media_type`) */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (`throttled`; `Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    gigs_disputes_list: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number (past the last page: 404) */
+                page?: number;
+                /** @description items per page (at most 100) */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedDisputeListOutputList"];
+                };
+            };
+            /** @description Invalid input: `validation_error` with `fields`, `malformed_request` (unreadable body, NUL in the URL), ... */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such object, or not visible to the caller (for a list: a page past the last) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The `Accept` header asks for a representation this operation does not offer */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (`throttled`; `Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    gigs_disputes_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dispute_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisputeDetailOutput"];
+                };
+            };
+            /** @description Invalid input: `validation_error` with `fields`, `malformed_request` (unreadable body, NUL in the URL), ... */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The `Accept` header asks for a representation this operation does not offer */
+            406: {
                 headers: {
                     [name: string]: unknown;
                 };
