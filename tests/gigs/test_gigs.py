@@ -547,7 +547,7 @@ def test_hiring_and_completion_move_the_gig(client_user, freelancer):
         services.mark_in_progress(gig=gig)  # a stale copy: the row's status decides
     assert refused.value.details == {
         "current_status": "in_progress",
-        "allowed": ["close", "complete"],
+        "allowed": ["abandon", "close", "complete"],
     }
 
     done = services.mark_completed(gig=gig)
@@ -559,6 +559,19 @@ def test_hiring_and_completion_move_the_gig(client_user, freelancer):
         "status": "completed",
         "reason": "completed",
     }
+
+
+def test_a_contract_ended_with_nothing_approved_cancels_the_gig(client_user, freelancer):
+    gig = make_gig(client_user)
+    contract(gig, freelancer)
+    services.mark_in_progress(gig=gig)
+
+    ended = services.mark_cancelled(gig=gig, reason="contract cancelled")
+
+    assert (ended.status, ended.status_reason) == ("cancelled", "contract cancelled")
+    assert data_of("gig.closed")[-1]["reason"] == "contract cancelled"
+    with pytest.raises(ConflictError):
+        services.mark_cancelled(gig=gig, reason="again")
 
 
 def test_completion_needs_a_gig_in_progress(client_user):

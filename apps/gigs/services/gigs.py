@@ -11,6 +11,8 @@ actions otherwise):
                     `mark_in_progress`)--> in_progress   `gig.updated` (status in_progress)
     in_progress --complete (the platform: the contract completed, services/contracts.py calls
                     `mark_completed`)--> completed       `gig.closed`
+    in_progress --abandon (the platform: the contract ended with nothing approved, every
+                    milestone cancelled by agreement: `mark_cancelled`)--> cancelled  `gig.closed`
     draft|open --cancel (the gig's client)--> cancelled  `gig.closed`
     open|in_progress --close (an operator: `close_gig`, the one function moderation
                     calls)--> closed                     `gig.closed`
@@ -56,6 +58,7 @@ GIGS = machine(
         "update": ((GigStatus.DRAFT, GigStatus.OPEN), ""),
         "start": ((GigStatus.OPEN,), GigStatus.IN_PROGRESS),
         "complete": ((GigStatus.IN_PROGRESS,), GigStatus.COMPLETED),
+        "abandon": ((GigStatus.IN_PROGRESS,), GigStatus.CANCELLED),
         "cancel": ((GigStatus.DRAFT, GigStatus.OPEN), GigStatus.CANCELLED),
         "close": ((GigStatus.OPEN, GigStatus.IN_PROGRESS), GigStatus.CLOSED),
     }
@@ -343,6 +346,20 @@ def mark_completed(*, gig: Gig) -> Gig:
     locked.status = check(GIGS, action="complete", status=locked.status, what="gig")
     locked.save(update_fields=["status", "updated_at"])
     _closed(locked, "completed")
+    catalog_cache.invalidate()
+    return locked
+
+
+@transaction.atomic
+def mark_cancelled(*, gig: Gig, reason: str) -> Gig:
+    """in_progress -> cancelled, when the gig's contract ended with no work approved (every
+    milestone cancelled by agreement; services/contracts.py, in the same transaction): a gig has
+    one contract, so it cannot hire again. `reason` goes to `status_reason` and `gig.closed`."""
+    locked = _locked(gig)
+    locked.status = check(GIGS, action="abandon", status=locked.status, what="gig")
+    locked.status_reason = reason
+    locked.save(update_fields=["status", "status_reason", "updated_at"])
+    _closed(locked, reason)
     catalog_cache.invalidate()
     return locked
 
