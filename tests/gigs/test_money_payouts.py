@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from rest_framework.test import APIClient
 
 from apps.gigs.ledger import balances, posting
 from apps.gigs.models import (
@@ -23,7 +24,16 @@ from apps.gigs.services import money
 from tests.factories import UserFactory
 from tests.gigs.conftest import client_for
 from tests.gigs.earning import MONEY, clear_all, earn, key_headers
+from tests.gigs.fake_stripe import FakeStripe
 from tests.gigs.money import check_deferred_constraints, totals_per_currency
+from tests.gigs.test_payments_stripe import event as stripe_event
+from tests.gigs.test_payments_stripe import (  # noqa: F401  # fixtures
+    fake,
+    post_stripe,
+    stripe_settings,
+    transfer_object,
+)
+from tests.gigs.test_payments_stripe import provider as stripe_provider
 from tests.gigs.work import data_of
 
 pytestmark = pytest.mark.django_db
@@ -322,3 +332,42 @@ def test_the_ledger_screens_are_read_only(
         assert admin_client.post(f"{ADMIN}/{model}/{pk}/delete/").status_code == 403
         assert admin_client.get(f"{ADMIN}/{model}/add/").status_code == 403
     assert posting.JournalEntry.objects.filter(pk=done.released.pk).exists()
+
+
+# --- Stripe: a Connect transfer against the local fake API ------------------------------------
+@pytest.mark.usefixtures("earned", "stripe_settings")
+def test_a_stripe_payout_is_a_connect_transfer_confirmed_by_its_webhook(
+    freelancer: Any,
+    fake: FakeStripe,  # noqa: F811  # the fixture imported above
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The real adapter, pointed at the local stand-in for api.stripe.com (no network here).
+    monkeypatch.setattr(money, "get_provider", lambda: stripe_provider(fake, connect=True))
+    PayoutProfile.objects.create(user_id=freelancer.pk, stripe_account_id="acct_1Freelancer")
+
+    response = request_payout(client_for(freelancer), 9_000, "stripe-payout")
+    assert response.status_code == 201, response.json()
+    payout = Payout.objects.get()
+    assert (payout.provider, payout.destination, payout.status) == (
+        "stripe",
+        "acct_1Freelancer",
+        PayoutStatus.REQUESTED,
+    )
+    sent = fake.requests[-1]
+    assert (sent.path, sent.headers["idempotency-key"]) == ("/v1/transfers", payout.reference)
+    assert sent.params["destination"] == "acct_1Freelancer"
+    assert (sent.params["amount"], sent.params["currency"]) == ("9000", "usd")
+    assert payout.provider_payout_id.startswith("tr_")
+    assert available(freelancer) == 18_000
+
+    # Stripe's transfer.created, signed as Stripe signs it, confirms the payout.
+    post_stripe(APIClient(), stripe_event("transfer.created", transfer_object(payout.reference)))
+    payout.refresh_from_db()
+    assert payout.status == PayoutStatus.PAID
+    assert [d["payout_id"] for d in data_of("payout.paid")] == [str(payout.pk)]
+    # transfer.reversed later: the money came back to the platform, so it is available again.
+    reversed_ = transfer_object(payout.reference, reversed_=True)
+    post_stripe(APIClient(), stripe_event("transfer.reversed", reversed_))
+    payout.refresh_from_db()
+    assert payout.status == PayoutStatus.FAILED
+    assert available(freelancer) == 27_000
