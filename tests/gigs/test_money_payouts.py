@@ -371,3 +371,34 @@ def test_a_stripe_payout_is_a_connect_transfer_confirmed_by_its_webhook(
     payout.refresh_from_db()
     assert payout.status == PayoutStatus.FAILED
     assert available(freelancer) == 27_000
+
+
+def test_operators_record_a_connected_account_with_an_audited_reason(
+    admin_client: Client, freelancer: Any
+) -> None:
+    add = f"{ADMIN}/payoutprofile/add/"
+    refused = admin_client.post(add, {"user": freelancer.pk, "stripe_account_id": "acct_1X"})
+    assert refused.status_code == 200  # the reason is required
+    assert not PayoutProfile.objects.exists()
+    bad = {"user": freelancer.pk, "stripe_account_id": "bank 123", "reason": "Ticket 7."}
+    assert admin_client.post(add, bad).status_code == 200
+    assert not PayoutProfile.objects.exists()
+
+    good = {"user": freelancer.pk, "stripe_account_id": "acct_1X", "reason": "Ticket 7."}
+    assert admin_client.post(add, good).status_code == 302
+    assert PayoutProfile.objects.get(user_id=freelancer.pk).stripe_account_id == "acct_1X"
+    change = f"{ADMIN}/payoutprofile/{freelancer.pk}/change/"
+    moved = {"stripe_account_id": "acct_2Y", "reason": "Ticket 9: new account."}
+    assert admin_client.post(change, moved).status_code == 302
+    assert list(MoneyAudit.objects.order_by("id").values_list("action", "reason", "details")) == [
+        (
+            "payout_destination_set",
+            "Ticket 7.",
+            {"user_id": freelancer.pk, "from": "", "to": "acct_1X"},
+        ),
+        (
+            "payout_destination_set",
+            "Ticket 9: new account.",
+            {"user_id": freelancer.pk, "from": "acct_1X", "to": "acct_2Y"},
+        ),
+    ]

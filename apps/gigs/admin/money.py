@@ -243,6 +243,28 @@ class PayoutAdmin(ReadOnly, _HoldActions):
         return self._act(request, queryset, held=True, action="hold_payouts")
 
 
+class PayoutProfileForm(forms.ModelForm):  # type: ignore[type-arg]
+    """The connected account, with the reason the money audit keeps: who may redirect a
+    person's payouts is recorded like a hold."""
+
+    reason = forms.CharField(
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
+        help_text="Why this account (e.g. the ticket where the user gave it); kept in the money "
+        "audit.",
+    )
+
+    class Meta:
+        model = PayoutProfile
+        fields = ("user", "stripe_account_id")
+
+    def clean_stripe_account_id(self) -> str:
+        value = str(self.cleaned_data.get("stripe_account_id") or "").strip()
+        if value and not money.STRIPE_ACCOUNT.fullmatch(value):
+            raise forms.ValidationError("A Stripe connected account id: acct_ and letters/digits.")
+        return value
+
+
 @admin.register(PayoutProfile)
 class PayoutProfileAdmin(_HoldActions):
     list_display = ("user_id", "held", "hold_reason", "held_at", "stripe_account_id")
@@ -251,11 +273,27 @@ class PayoutProfileAdmin(_HoldActions):
     search_help_text = "The user's id or their Stripe connected account (acct_...)."
     ordering = ("-held", "user_id")
     # The connected account is the one thing operators type in (until Connect onboarding
-    # exists); a hold changes only through the actions, which record it.
-    fields = ("user", "stripe_account_id", "held", "hold_reason", "held_at")
+    # exists), through the service that audits it; a hold changes only through the actions.
+    form = PayoutProfileForm
+    fields = ("user", "stripe_account_id", "reason", "held", "hold_reason", "held_at")
     readonly_fields = ("held", "hold_reason", "held_at")
     raw_id_fields = ("user",)
     actions = ["hold_selected", "lift_holds"]
+
+    def save_model(
+        self,
+        request: HttpRequest,
+        obj: PayoutProfile,
+        form: Any,
+        change: bool,
+    ) -> None:
+        # Through the service, which audits it, instead of obj.save().
+        money.set_payout_destination(
+            operator=request.user,
+            user_id=obj.user_id,
+            stripe_account_id=form.cleaned_data["stripe_account_id"],
+            reason=form.cleaned_data["reason"],
+        )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         return (*self.readonly_fields, "user") if obj is not None else self.readonly_fields

@@ -18,6 +18,7 @@ written reason, recorded in MoneyAudit), and a held account's request is 409 `pa
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
 
@@ -41,6 +42,8 @@ log = structlog.get_logger(__name__)
 
 HOLD = "payout_hold"
 LIFT_HOLD = "payout_hold_lifted"
+SET_DESTINATION = "payout_destination_set"
+STRIPE_ACCOUNT = re.compile(r"acct_[A-Za-z0-9]{1,250}")
 
 
 def _destination(profile: PayoutProfile, provider: str) -> str:
@@ -180,6 +183,37 @@ def _fail(payout: Payout, *, reason: str, now: datetime) -> None:
     )
 
 
+# --- operators: where payouts go ------------------------------------------------------------------
+
+
+@transaction.atomic
+def set_payout_destination(
+    *, operator: Principal, user_id: int, stripe_account_id: str, reason: str
+) -> PayoutProfile:
+    """Record the Stripe connected account a user's payouts go to (an operator, with a reason,
+    until Connect onboarding exists): who may redirect a person's money is audited like a
+    hold. An empty account removes it. The same account again changes and records nothing."""
+    policies.require_operator(operator)
+    reason = reason.strip()
+    if not reason:
+        raise ValueError("an operator's money action needs a reason")
+    if stripe_account_id and not STRIPE_ACCOUNT.fullmatch(stripe_account_id):
+        raise ValueError(f"not a Stripe connected account id: {stripe_account_id!r}")
+    profile = _profile(user_id)
+    if profile.stripe_account_id == stripe_account_id:
+        return profile
+    previous = profile.stripe_account_id
+    profile.stripe_account_id = stripe_account_id
+    profile.save(update_fields=["stripe_account_id", "updated_at"])
+    MoneyAudit.objects.create(
+        operator_id=user_id_of(operator),
+        action=SET_DESTINATION,
+        reason=reason,
+        details={"user_id": user_id, "from": previous, "to": stripe_account_id},
+    )
+    return profile
+
+
 # --- operators' holds -----------------------------------------------------------------------------
 
 
@@ -220,8 +254,10 @@ def _set_hold(*, operator: Principal, user_id: int, reason: str, held: bool) -> 
 __all__ = [
     "HOLD",
     "LIFT_HOLD",
+    "SET_DESTINATION",
     "hold_payouts",
     "lift_payout_hold",
     "on_payout_event",
     "request_payout",
+    "set_payout_destination",
 ]
