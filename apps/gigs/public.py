@@ -15,6 +15,7 @@ from typing import Any
 
 from apps.accounts import public as accounts
 from apps.gigs import selectors
+from apps.gigs.ledger import balances, statements
 from apps.gigs.models import Contract, Milestone, MilestoneEvent, UserRating
 from gigsy.privacy import Blocker
 
@@ -40,12 +41,13 @@ def export_user(user_id: int) -> dict[str, Any]:
     """Your gig marketplace: the gigs you posted, your applications with their cover letters
     and bids, your contracts with their milestones, notes and history, the reviews you wrote and
     the published reviews of you with your ratings, the reports you filed, the people you
-    blocked from applying to your gigs, and the course certificates gigs knows you hold.
+    blocked from applying to your gigs, the course certificates gigs knows you hold, your money
+    movements and your payouts.
 
     JSON-serialisable with readable keys; money in minor units with its currency, times in
     ISO 8601. Applications others made to your gigs are theirs and stay out, as do reviews of
-    you still hidden (double-blind) and who blocked you. About twelve queries whatever the
-    number of rows."""
+    you still hidden (double-blind) and who blocked you. Your money: every line on your ledger
+    accounts and your payouts. About fourteen queries whatever the number of rows."""
     contracts = list(selectors.contracts_of_party(user_id=user_id))
     reviews_given = list(selectors.reviews_written_by(user_id=user_id))
     reviews_received = list(selectors.published_reviews_of(user_id=user_id))
@@ -149,6 +151,33 @@ def export_user(user_id: int) -> dict[str, Any]:
         "course certificates gigs knows you hold": [
             {"certificate id": c.certificate_id, "course id": c.course_id, "revoked": c.revoked}
             for c in selectors.credentials_held_by(user_id=user_id)
+        ],
+        # Money (docs/decisions/0032): every line on your accounts, and your payouts.
+        "money movements": [
+            {
+                "at": _iso(line.entry.created_at),
+                "movement": line.entry.kind,
+                "balance": line.account.kind,
+                "amount": line.amount,
+                "currency": line.currency,
+                "contract id": line.entry.contract_id,
+                "milestone id": line.entry.milestone_id,
+                "platform fee": getattr(line, "fee", None),  # annotated by history()
+            }
+            for line in balances.history(user_id)
+        ],
+        "payouts": [
+            {
+                "payout id": p.pk,
+                "amount": p.amount,
+                "currency": p.currency,
+                "status": p.status,
+                "provider": p.provider,
+                "requested at": _iso(p.created_at),
+                "paid at": _iso(p.paid_at),
+                "failed at": _iso(p.failed_at),
+            }
+            for p in statements.payouts_of(user_id)
         ],
     }
 

@@ -4,6 +4,7 @@ makes a retry harmless, and operators' holds refuse requests; the operators' mon
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ from apps.gigs.models import (
 )
 from apps.gigs.payments.sandbox import SandboxProvider, event_body
 from apps.gigs.services import money
+from gigsy import privacy
 from tests.factories import UserFactory
 from tests.gigs.conftest import client_for
 from tests.gigs.earning import MONEY, clear_all, earn, key_headers
@@ -402,3 +404,35 @@ def test_operators_record_a_connected_account_with_an_audited_reason(
             {"user_id": freelancer.pk, "from": "acct_1X", "to": "acct_2Y"},
         ),
     ]
+
+
+@pytest.mark.usefixtures("earned")
+def test_the_account_export_holds_the_money_movements_and_payouts(
+    freelancer: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    request_payout(
+        client_for(freelancer), 2_500, "exported", capture=django_capture_on_commit_callbacks
+    )
+    [exporter] = [e for e in privacy.exporters() if e.context == "gigs"]
+    data = exporter.export(freelancer.pk)
+    json.dumps(data)  # JSON-ready as it is
+
+    payout = Payout.objects.get()
+    assert data["payouts"] == [
+        {
+            "payout id": payout.pk,
+            "amount": 2_500,
+            "currency": "USD",
+            "status": "paid",
+            "provider": "sandbox",
+            "requested at": payout.created_at.isoformat(),
+            "paid at": payout.paid_at.isoformat() if payout.paid_at else None,
+            "failed at": None,
+        }
+    ]
+    moves = [
+        (m["movement"], m["balance"], m["amount"], m["platform fee"])
+        for m in data["money movements"]
+    ]
+    assert moves[0] == ("payout", "freelancer_available", -2_500, None)
+    assert ("release", "freelancer_pending", 27_000, 3_000) in moves
