@@ -60,4 +60,5 @@ class GigsConfig(AppConfig):
         check_payment_settings()
         # Payment-intake listeners register themselves when their service is imported: here,
         # so a webhook finds them in every process (web, worker), whatever was imported before.
-        from apps.gigs.services import money  # noqa: F401
+        # escrow: a milestone's payment succeeded or failed; money: a payout was paid or failed.
+        from apps.gigs.services import escrow, money  # noqa: F401

@@ -189,6 +189,14 @@ class GigsError(DescribedCodes):
         "This journal entry cannot be reversed: it is itself a reversal.",
         "Post a new movement instead of reversing the reversal.",
     )
+    # escrow: funding and releasing a milestone (docs/decisions/0029, "Integration")
+    PAYMENT_PROVIDER_UNAVAILABLE = (
+        "payment_provider_unavailable",
+        503,
+        "The payment provider could not be reached or refused to start the payment; nothing was "
+        "charged and the Idempotency-Key was forgotten.",
+        "Retry later (the same key is fine); tell the user if it keeps failing.",
+    )
     # payments: the webhook intake (docs/decisions/0031); only providers call it
     INVALID_SIGNATURE = (
         "invalid_signature",

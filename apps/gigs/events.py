@@ -149,6 +149,39 @@ _spec(
     "A milestone was cancelled by agreement of both parties.",
     **MILESTONE,
 )
+# Escrow (docs/decisions/0029): a milestone's money. `amount` is what this movement moved.
+_spec(
+    "milestone.funded",
+    ("chat",),
+    "The provider confirmed the client's payment for a milestone: its amount is held in "
+    "escrow and the freelancer may start the work (`payment_reference` names the payment).",
+    **MILESTONE,
+    payment_reference=TEXT,
+    funded_at=TIMESTAMP,
+)
+_spec(
+    "milestone.released",
+    ("careers", "gamification", "chat"),
+    "Escrowed money of a milestone went to the freelancer: `amount` released, of which `fee` "
+    "is the platform's and `net` the freelancer's (pending until it clears). `final`: the "
+    "approval released the rest (false: a partial release by the client); `skills` are the "
+    "contract's.",
+    **MILESTONE,
+    fee=MONEY,
+    net=MONEY,
+    final={"type": "boolean"},
+    money_status=TEXT,
+)
+_spec(
+    "milestone.refunded",
+    ("chat",),
+    "Escrowed money of a milestone went back to the client: the unreleased rest of a milestone "
+    "cancelled by agreement, what an hourly week's approved hours did not use, or a payment "
+    "that succeeded after the milestone stopped waiting for it (`late_payment`). `amount` is "
+    "the refund; the provider refunds the payment after commit.",
+    **MILESTONE,
+    reason={"type": "string", "enum": ["cancelled", "hourly_remainder", "late_payment"]},
+)
 _spec(
     "contract.completed",
     ("careers", "gamification", "chat"),

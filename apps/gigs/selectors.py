@@ -22,16 +22,20 @@ from apps.gigs.models import (
     ContractStatus,
     Dispute,
     DisputeStatus,
+    EntryKind,
     Gig,
     HeldCredential,
+    JournalEntry,
     JournalLine,
     Milestone,
     MilestoneEvent,
     MilestoneStatus,
+    PaymentRecord,
     Report,
     Review,
     UserRating,
 )
+from apps.gigs.rules.escrow import HOLDS_MONEY
 from apps.gigs.rules.search import prefix_tsquery
 from apps.gigs.rules.work import review_window_ends
 
@@ -407,10 +411,40 @@ def due_auto_approvals(*, submitted_before: datetime, limit: int) -> list[int]:
             status=MilestoneStatus.SUBMITTED,
             submitted_at__lt=submitted_before,
             cancel_proposed_by__isnull=True,
+            # A disputed milestone waits for an operator, not for the clock.
+            money_status__in=HOLDS_MONEY,
         )
         .order_by("submitted_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+# --- escrow (services/escrow.py) ------------------------------------------------------------------
+
+
+def payment_by_reference(*, reference: str) -> PaymentRecord | None:
+    return PaymentRecord.objects.filter(reference=reference).first() if reference else None
+
+
+def funding_attempts(*, milestone_id: int) -> int:
+    """How many payments were asked for this milestone (each funding attempt is one)."""
+    return PaymentRecord.objects.filter(milestone_id=milestone_id).count()
+
+
+def releases_of(*, milestone_id: int) -> int:
+    """How many releases were posted from this milestone's escrow."""
+    return JournalEntry.objects.filter(milestone_id=milestone_id, kind=EntryKind.RELEASE).count()
+
+
+def movement_exists(*, reference: str) -> bool:
+    return JournalEntry.objects.filter(reference=reference).exists()
+
+
+def milestone_for_payment(*, milestone_id: int) -> tuple[int, int] | None:
+    """(contract id, milestone id) of the milestone a payment funds, without locking it: the
+    caller locks the contract, then the milestone (the order every milestone step takes)."""
+    row = Milestone.objects.filter(pk=milestone_id).values_list("contract_id", "pk").first()
+    return (row[0], row[1]) if row is not None else None
 
 
 def review_by(*, contract_id: int, reviewer_id: int) -> Review | None:

@@ -18,6 +18,9 @@ GIGS_REVIEW_WINDOW_DAYS = env.int("GIGS_REVIEW_WINDOW_DAYS", default=14)
 # chargeback or an operator's correction can still reach it); beat clears it hourly
 # (apps/gigs/ledger/clearing.py).
 GIGS_CLEARING_DAYS = env.int("GIGS_CLEARING_DAYS", default=5)
+# The platform's fee on every release, a percentage of the amount released (a decimal string:
+# "10", "7.5"), rounded half-up to the minor unit (apps/gigs/rules/money.py).
+GIGS_PLATFORM_FEE_PERCENT = env.str("GIGS_PLATFORM_FEE_PERCENT", default="10")
 # Currencies a gig may be priced in (ISO 4217).
 GIGS_CURRENCIES = env.list("GIGS_CURRENCIES", default=["USD", "EUR", "GBP", "INR", "NGN", "KES"])
 # The longest an hourly contract may run, in weekly milestones.
@@ -69,6 +72,7 @@ SPECTACULAR_SETTINGS = {
         "ApplicationStatusEnum": "apps.gigs.models.ApplicationStatus",
         "ContractStatusEnum": "apps.gigs.models.ContractStatus",
         "MilestoneStatusEnum": "apps.gigs.models.MilestoneStatus",
+        "MoneyStatusEnum": "apps.gigs.models.MoneyStatus",
         "PricingEnum": "apps.gigs.models.Pricing",
         "ReportReasonEnum": "apps.gigs.models.ReportReason",
         "ReportStatusEnum": "apps.gigs.models.ReportStatus",

@@ -113,7 +113,7 @@ def world(db: Any) -> World:
     invitations = clients["invitee"].get("/api/v1/lms/invitations")
     if invitations.status_code == 200:  # co-instructors are invited (issue 10)
         ids["invitation_id"] = str(invitations.json()["results"][0]["id"])
-    # A contract with its first milestone started, for the contract and review operations.
+    # A contract with its first milestone funded, for the contract and review operations.
     contract, carl, fay = hired_pair(
         client_email="carl@example.com", freelancer_email="fay@example.com"
     )

@@ -40,7 +40,8 @@ CALLERS = {
     # Work and reviews: the contract's client takes every step but the freelancer's submit.
     "/api/v1/gigs/contracts/{contract_id}/milestones": "contract_client",
     "/api/v1/gigs/contracts/{contract_id}/reviews": "contract_client",
-    f"{MILESTONE}/start": "contract_client",
+    f"{MILESTONE}/fund": "contract_client",
+    f"{MILESTONE}/release": "contract_client",
     f"{MILESTONE}/submit": "contract_freelancer",
     f"{MILESTONE}/disputes": "contract_client",
     f"{MILESTONE}/request-changes": "contract_client",

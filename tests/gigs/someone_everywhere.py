@@ -12,6 +12,7 @@ from apps.gigs.models import Application, Contract, Gig, Milestone, Report
 from apps.gigs.services import applications, credentials, gigs, hiring, milestones, moderation
 from apps.gigs.services import reviews as review_services
 from tests.gigs.conftest import verified
+from tests.gigs.work import fund_now
 
 DANA_NAME, DANA_EMAIL = "Dana Doe", "dana@example.com"
 DANA_MARK = "dana-wrote-this"
@@ -56,11 +57,11 @@ def complete(
     client_review: str,
     freelancer_review: str,
 ) -> None:
-    """Start, submit, send back, submit again, approve the contract's one milestone; both
+    """Fund, submit, send back, submit again, approve the contract's one milestone; both
     parties review (published together)."""
     milestone = Milestone.objects.get(contract=contract)
     ids = {"contract_id": contract.pk, "milestone_id": milestone.pk}
-    milestones.start_milestone(**ids, user=client)
+    fund_now(contract, milestone, client)
     milestones.submit_milestone(**ids, user=freelancer, note=note)
     milestones.request_changes(**ids, user=client, note=changes)
     milestones.submit_milestone(**ids, user=freelancer, note=note + " (again)")

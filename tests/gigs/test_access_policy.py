@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from rest_framework.test import APIClient
@@ -184,7 +185,8 @@ def object_endpoints(w: World) -> list[Call]:
         ),
         read(milestone, PARTIES),
         read(f"{milestone}/history", PARTIES),
-        write("post", f"{milestone}/start", None, **step, acts=owner),
+        write("post", f"{milestone}/fund", None, **step, acts=owner),
+        write("post", f"{milestone}/release", {"amount": 100}, **step, acts=owner),
         write("post", f"{milestone}/submit", {"note": "Done"}, **step, acts={"freelancer"}),
         write("post", f"{milestone}/request-changes", {"note": "More"}, **step, acts=owner),
         write("post", f"{milestone}/approve", None, **step, acts=owner),
@@ -276,7 +278,14 @@ def walk(who: str, api: APIClient, calls: list[Call]) -> list[str]:
         if expected is None:
             continue
         allowed = expected if isinstance(expected, tuple) else (expected,)
-        response = getattr(api, call.method)(f"/api/v1/gigs/{call.path}", call.body, format="json")
+        # A fresh Idempotency-Key on every call: money-moving steps require one, and the
+        # refusals walked here must come from the policy, not from a missing header.
+        response = getattr(api, call.method)(
+            f"/api/v1/gigs/{call.path}",
+            call.body,
+            format="json",
+            HTTP_IDEMPOTENCY_KEY=str(uuid4()),
+        )
         if response.status_code not in allowed:
             wrong.append(
                 f"{call.method.upper()} {call.path} -> {response.status_code}, expected "

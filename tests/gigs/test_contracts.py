@@ -15,7 +15,17 @@ from apps.gigs.services import applications, hiring
 from apps.gigs.services import gigs as gig_services
 from apps.gigs.services import milestones as steps
 from tests.gigs.conftest import client_for
-from tests.gigs.work import GIGS, data_of, hire, history, milestones, parties, submit_all, url
+from tests.gigs.work import (
+    GIGS,
+    data_of,
+    fund,
+    hire,
+    history,
+    milestones,
+    parties,
+    submit_all,
+    url,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -124,7 +134,7 @@ def test_the_contract_list_costs_the_same_for_one_contract_or_many(
 
 def test_a_contract_page_shows_the_parties_milestones_and_my_actions(p, client_user, freelancer):
     first = milestones(p.contract)[0]
-    p.ok("client", first, "start")
+    fund(p, first)
 
     mine = p.client.get(url(p.contract)).json()
     theirs = p.freelancer.get(url(p.contract)).json()
@@ -136,7 +146,11 @@ def test_a_contract_page_shows_the_parties_milestones_and_my_actions(p, client_u
     assert mine["skills"] == ["django", "python"]
     assert (mine["total_amount"], mine["approved_amount"]) == (50_000, 0)
     assert [m["title"] for m in mine["milestones"]] == ["Design", "Build"]
-    assert [m["actions"] for m in mine["milestones"]] == [["cancel"], ["start", "cancel"]]
+    assert [m["actions"] for m in mine["milestones"]] == [
+        ["release", "cancel"],
+        ["fund", "cancel"],
+    ]
+    assert [m["money_status"] for m in mine["milestones"]] == ["funded", "unfunded"]
     assert [m["actions"] for m in theirs["milestones"]] == [["submit", "cancel"], ["cancel"]]
     assert mine["can_review"] is theirs["can_review"] is False
     assert mine["review_window_ends_at"] is None
@@ -164,7 +178,7 @@ def test_the_contract_page_costs_the_same_whatever_its_milestones(
 
 def test_a_milestone_history_names_who_took_each_step(p, client_user, freelancer):
     milestone = milestones(p.contract)[0]
-    p.ok("client", milestone, "start")
+    fund(p, milestone)
     p.ok("freelancer", milestone, "submit", {"note": "Here"})
     Milestone.objects.filter(pk=milestone.pk).update(
         submitted_at=timezone.now() - timedelta(days=30)
@@ -176,7 +190,7 @@ def test_a_milestone_history_names_who_took_each_step(p, client_user, freelancer
     assert page["count"] == 4
     assert [(e["action"], e["actor_role"], e["actor_id"]) for e in page["results"]] == [
         ("agreed", "client", client_user.pk),
-        ("start", "client", client_user.pk),
+        ("fund", "client", client_user.pk),  # confirmed by the provider, paid by the client
         ("submit", "freelancer", freelancer.pk),
         ("approve", "platform", None),
     ]
@@ -189,7 +203,7 @@ def test_a_milestone_history_names_who_took_each_step(p, client_user, freelancer
 
 def test_the_history_is_paginated_with_a_fixed_budget(p, django_assert_max_num_queries):
     milestone = milestones(p.contract)[0]
-    p.ok("client", milestone, "start")
+    fund(p, milestone)
     for n in range(3):
         p.ok("freelancer", milestone, "submit", {"note": f"Try {n}"})
         p.ok("client", milestone, "request-changes", {"note": "Again"})
@@ -208,7 +222,7 @@ def test_the_history_is_paginated_with_a_fixed_budget(p, django_assert_max_num_q
 
 def test_approved_and_cancelled_milestones_complete_a_contract(p):
     first, second = milestones(p.contract)
-    p.ok("client", first, "start")
+    fund(p, first)
     p.ok("freelancer", first, "submit")
     p.ok("client", first, "approve")
     p.ok("freelancer", second, "cancel", {"reason": "Out of time"})
@@ -273,7 +287,7 @@ def test_a_client_adds_a_milestone_to_an_active_fixed_price_contract(p, client_u
         "pending",
         3,
     )
-    assert body["actions"] == ["start", "cancel"]
+    assert body["actions"] == ["fund", "cancel"]
     assert response["Location"].endswith(f"/contracts/{p.contract.pk}/milestones/{body['id']}")
     assert p.client.get(response["Location"]).json()["id"] == body["id"]
     added = Milestone.objects.get(pk=body["id"])
@@ -323,12 +337,16 @@ def test_a_step_costs_a_fixed_number_of_queries(p, django_assert_max_num_queries
     first = milestones(p.contract)[0]
     p.client.get("/api/v1/auth/me")
     p.freelancer.get("/api/v1/auth/me")
-    p.ok("client", first, "start")
+    fund(p, first)
 
     # the contract's and the milestone's row locks, the update, the history row, the event's
     # outbox row and the relay's wake-up (the body needs no further read)
     with django_assert_max_num_queries(7):
         p.ok("freelancer", first, "submit", {"note": "Done"})
-    # the same, plus the contract's milestones (does it end?)
-    with django_assert_max_num_queries(8):
+    # The approval releases the escrow, under its Idempotency-Key: the key's record (insert,
+    # lock, answer; 3 savepoints), the step above (5), the escrow's lock and balance (2), the
+    # money status, the release's number and posting (lock, read, insert; the first release
+    # creates the freelancer's pending and the platform's fee accounts: 3 more and a savepoint),
+    # its event, and the contract's milestones (does it end?).
+    with django_assert_max_num_queries(26):
         p.ok("client", first, "approve")

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.gigs.models import Contract, Milestone, Review
 from apps.gigs.services.reviews import write_review
-from tests.gigs.work import hire, milestones, parties, submit_all
+from tests.gigs.work import fund, hire, milestones, parties, submit_all
 
 pytestmark = pytest.mark.django_db
 
@@ -74,14 +74,14 @@ def test_a_milestone_page_shows_its_history(admin_client, client_user, freelance
     contract = hire(client_user, freelancer)
     p = parties(contract, client_user, freelancer)
     first = milestones(contract)[0]
-    p.ok("client", first, "start")
+    fund(p, first)
     p.ok("freelancer", first, "submit", {"note": "See the mock-ups"})
 
     page = admin_client.get(f"{ADMIN}/milestone/{first.pk}/change/")
 
     assert page.status_code == 200
     html = page.content.decode()
-    for text in ("agreed", "start", "submit", "See the mock-ups", "freelancer: Finn Freelancer"):
+    for text in ("agreed", "fund", "submit", "See the mock-ups", "freelancer: Finn Freelancer"):
         assert text in html, text
     assert admin_client.post(f"{ADMIN}/milestone/{first.pk}/change/", {}).status_code == 403
     assert Milestone.objects.get(pk=first.pk).status == "submitted"

@@ -21,6 +21,8 @@ from tests.gigs.work import (
     GIGS,
     data_of,
     events,
+    fund,
+    fund_now,
     hire,
     history,
     milestones,
@@ -45,9 +47,9 @@ def test_the_whole_work_path(p, client_user, freelancer):
     first, second = milestones(p.contract)
     assert [m.status for m in (first, second)] == ["pending", "pending"]
 
-    started = p.ok("client", first, "start")
-    assert started["status"] == "active"
-    assert started["actions"] == ["cancel"]  # the client waits for the work
+    started = fund(p, first)
+    assert (started["status"], started["money_status"]) == ("active", "funded")
+    assert started["actions"] == ["release", "cancel"]  # the client waits for the work
     assert p.ok("freelancer", first, "submit", {"note": "Mock-ups attached"})["status"] == (
         "submitted"
     )
@@ -65,7 +67,7 @@ def test_the_whole_work_path(p, client_user, freelancer):
     assert approved["approved_amount"] == 30_000
     assert approved["actions"] == []
 
-    p.ok("client", second, "start")
+    fund(p, second)
     p.ok("freelancer", second, "submit")
     last = p.ok("client", second, "approve")
 
@@ -76,7 +78,7 @@ def test_the_whole_work_path(p, client_user, freelancer):
     assert Gig.objects.get(pk=p.contract.gig_id).status == "completed"
     assert history(first) == [
         ("agreed", "", "pending"),
-        ("start", "pending", "active"),
+        ("fund", "pending", "active"),
         ("submit", "active", "submitted"),
         ("request_changes", "submitted", "changes_requested"),
         ("submit", "changes_requested", "submitted"),
@@ -96,7 +98,7 @@ def test_events_carry_the_contract_the_parties_the_amount_and_the_skills(
     p, client_user, freelancer
 ):
     milestone = milestones(p.contract)[0]
-    p.ok("client", milestone, "start")
+    fund(p, milestone)
     p.ok("freelancer", milestone, "submit", {"note": "Done"})
     p.ok("client", milestone, "approve")
 
@@ -129,7 +131,7 @@ def test_events_carry_the_contract_the_parties_the_amount_and_the_skills(
 
 # Who takes each work step, and the URL segment that takes it.
 WORK = {
-    "start": ("client", "start", None),
+    "fund": ("client", "fund", None),
     "submit": ("freelancer", "submit", {"note": "x"}),
     "request_changes": ("client", "request-changes", {"note": "x"}),
     "approve": ("client", "approve", None),
@@ -142,15 +144,15 @@ def bring_to(milestone: Milestone, status: str, client: Any, freelancer: Any) ->
     ids = {"contract_id": milestone.contract_id, "milestone_id": milestone.pk}
     path = {
         "pending": [],
-        "active": ["start"],
-        "submitted": ["start", "submit"],
-        "changes_requested": ["start", "submit", "changes"],
-        "approved": ["start", "submit", "approve"],
+        "active": ["fund"],
+        "submitted": ["fund", "submit"],
+        "changes_requested": ["fund", "submit", "changes"],
+        "approved": ["fund", "submit", "approve"],
         "cancelled": ["propose", "accept"],
     }[status]
     for step in path:
-        if step == "start":
-            steps.start_milestone(user=client, **ids)
+        if step == "fund":
+            fund_now(milestone.contract, milestone, client)
         elif step == "submit":
             steps.submit_milestone(user=freelancer, **ids)
         elif step == "changes":
@@ -212,7 +214,8 @@ def test_answering_a_cancellation_nobody_proposed_is_409(p):
 # --- who may take each step -----------------------------------------------------------------------
 
 STEPS = [
-    ("start", None, "client"),
+    ("fund", None, "client"),
+    ("release", {"amount": 100}, "client"),
     ("submit", {"note": "x"}, "freelancer"),
     ("request-changes", {"note": "x"}, "client"),
     ("approve", None, "client"),
@@ -245,11 +248,12 @@ def test_strangers_get_404_operators_403_and_anonymous_401(
     milestone = milestones(p.contract)[0]
     target = url(p.contract, milestone, step)
 
-    lost = client_for(stranger).post(target, body or {}, format="json")
-    moderator = client_for(operator).post(target, body or {}, format="json")
+    key = {"HTTP_IDEMPOTENCY_KEY": "walk"}  # the money-moving steps require one
+    lost = client_for(stranger).post(target, body or {}, format="json", **key)
+    moderator = client_for(operator).post(target, body or {}, format="json", **key)
     anonymous = client_for(stranger)
     anonymous.credentials()
-    nobody = anonymous.post(target, body or {}, format="json")
+    nobody = anonymous.post(target, body or {}, format="json", **key)
 
     assert lost.status_code == 404
     assert lost.json()["error"]["code"] == "not_found"
@@ -273,20 +277,20 @@ def test_operators_read_contracts_milestones_and_history(p, operator, stranger):
 def test_a_milestone_of_another_contract_is_404(p, client_user, other_freelancer):
     elsewhere = milestones(hire(client_user, other_freelancer))[0]
     wrong = f"{GIGS}/contracts/{p.contract.pk}/milestones/{elsewhere.pk}"
-    assert p.client.post(f"{wrong}/start").status_code == 404
+    assert p.client.post(f"{wrong}/fund", HTTP_IDEMPOTENCY_KEY="k").status_code == 404
     assert p.client.get(wrong).status_code == 404
     elsewhere.refresh_from_db()
     assert elsewhere.status == "pending"
 
 
-def test_an_unverified_client_cannot_start_and_an_unverified_freelancer_cannot_submit(
+def test_an_unverified_client_cannot_fund_and_an_unverified_freelancer_cannot_submit(
     p, client_user, freelancer
 ):
     milestone = milestones(p.contract)[0]
     User.objects.filter(pk=client_user.pk).update(email_verified_at=None)
     forget_cached_user(client_user.pk)  # as accounts does when it changes a user
 
-    refused = p.step("client", milestone, "start")
+    refused = p.step("client", milestone, "fund")
 
     assert refused.status_code == 403
     assert refused.json()["error"]["code"] == "email_not_verified"
@@ -294,14 +298,14 @@ def test_an_unverified_client_cannot_start_and_an_unverified_freelancer_cannot_s
     User.objects.filter(pk=freelancer.pk).update(email_verified_at=None)
     forget_cached_user(client_user.pk)
     forget_cached_user(freelancer.pk)
-    p.ok("client", milestone, "start")
+    fund(p, milestone)
     refused = p.step("freelancer", milestone, "submit")
     assert refused.json()["error"]["code"] == "email_not_verified"
 
 
 def test_changes_need_a_note_and_cancellations_a_reason(p):
     milestone = milestones(p.contract)[0]
-    p.ok("client", milestone, "start")
+    fund(p, milestone)
     p.ok("freelancer", milestone, "submit")
 
     for step, body, field in (
@@ -327,7 +331,7 @@ def hourly(client_user, freelancer):
 def test_an_hourly_week_is_submitted_with_the_hours_worked(hourly, client_user, freelancer):
     week = milestones(hourly.contract)[0]
     assert (week.title, week.amount) == ("Week 1", 30_000)  # 3,000 x 10 hours
-    hourly.ok("client", week, "start")
+    fund(hourly, week)
 
     missing = hourly.step("freelancer", week, "submit", {"note": "Fixed bugs"})
     over = hourly.step("freelancer", week, "submit", {"hours_worked": "10.25"})
@@ -358,13 +362,13 @@ def test_exactly_the_cap_is_accepted_and_a_fixed_contract_takes_no_hours(
     hourly, p, client_user, freelancer
 ):
     week = milestones(hourly.contract)[0]
-    hourly.ok("client", week, "start")
+    fund(hourly, week)
     assert hourly.ok("freelancer", week, "submit", {"hours_worked": "10"})["hours_worked"] == (
         "10.00"
     )
 
     part = milestones(p.contract)[0]
-    p.ok("client", part, "start")
+    fund(p, part)
     refused = p.step("freelancer", part, "submit", {"hours_worked": "3"})
     assert refused.status_code == 400
     assert "hours_worked" in refused.json()["error"]["fields"]
@@ -373,7 +377,7 @@ def test_exactly_the_cap_is_accepted_and_a_fixed_contract_takes_no_hours(
 def test_an_hourly_contract_completes_with_the_hours_approved(hourly):
     submitted = []
     for hours, week in zip(("8", "4.5"), milestones(hourly.contract), strict=True):
-        hourly.ok("client", week, "start")
+        fund(hourly, week)
         hourly.ok("freelancer", week, "submit", {"hours_worked": hours})
         submitted.append(hourly.ok("client", week, "approve"))
 
@@ -388,14 +392,15 @@ def test_an_hourly_contract_completes_with_the_hours_approved(hourly):
 
 def test_cancellation_by_agreement(p, client_user, freelancer):
     milestone = milestones(p.contract)[0]
-    p.ok("client", milestone, "start")
+    fund(p, milestone)
 
     proposed = p.ok("freelancer", milestone, "cancel", {"reason": "Scope changed"})
     assert proposed["status"] == "active"
     assert proposed["cancellation"] == {"proposed_by": "freelancer", "reason": "Scope changed"}
     assert proposed["actions"] == ["submit", "withdraw_cancel"]
+    assert proposed["money_status"] == "funded"
     shown = p.client.get(url(p.contract, milestone)).json()
-    assert shown["actions"] == ["accept_cancel", "decline_cancel"]
+    assert shown["actions"] == ["release", "accept_cancel", "decline_cancel"]
 
     again = p.step("client", milestone, "cancel", {"reason": "Me too"})
     assert again.status_code == 409
@@ -414,11 +419,12 @@ def test_cancellation_by_agreement(p, client_user, freelancer):
     p.ok("client", milestone, "cancel", {"reason": "Budget cut"})
     withdrawn = p.ok("client", milestone, "cancel/withdraw")
     assert withdrawn["cancellation"] is None
-    assert withdrawn["actions"] == ["cancel"]
+    assert withdrawn["actions"] == ["release", "cancel"]
 
     p.ok("client", milestone, "cancel", {"reason": "Budget cut, really"})
     cancelled = p.ok("freelancer", milestone, "cancel/accept")
     assert (cancelled["status"], cancelled["contract_status"]) == ("cancelled", "active")
+    assert cancelled["money_status"] == "refunded"  # the escrow went back (test_escrow.py)
     assert cancelled["actions"] == []
 
     assert history(milestone)[2:] == [
@@ -438,7 +444,7 @@ def test_cancellation_by_agreement(p, client_user, freelancer):
 def test_work_goes_on_while_a_cancellation_is_proposed_and_an_approval_clears_it(p):
     milestone = milestones(p.contract)[0]
     p.ok("client", milestone, "cancel", {"reason": "Maybe not"})
-    p.ok("client", milestone, "start")
+    fund(p, milestone)
     p.ok("freelancer", milestone, "submit")
 
     approved = p.ok("client", milestone, "approve")
@@ -470,22 +476,34 @@ def test_cancelling_every_milestone_cancels_the_contract_and_its_gig(p, client_u
 def test_allowed_actions_per_party():
     client, freelancer = Party.CLIENT, Party.FREELANCER
     assert actions_for(status="pending", party=client, proposed_by=None) == [
-        Action.START,
+        Action.FUND,
         Action.PROPOSE_CANCEL,
     ]
     assert actions_for(status="pending", party=freelancer, proposed_by=None) == [
         Action.PROPOSE_CANCEL
     ]
-    assert actions_for(status="submitted", party=client, proposed_by=freelancer) == [
+    assert actions_for(
+        status="submitted", party=client, proposed_by=freelancer, money_status="funded"
+    ) == [
         Action.REQUEST_CHANGES,
         Action.APPROVE,
+        Action.RELEASE,
         Action.ACCEPT_CANCEL,
         Action.DECLINE_CANCEL,
     ]
-    assert actions_for(status="changes_requested", party=freelancer, proposed_by=freelancer) == [
-        Action.SUBMIT,
-        Action.WITHDRAW_CANCEL,
-    ]
+    assert actions_for(
+        status="changes_requested",
+        party=freelancer,
+        proposed_by=freelancer,
+        money_status="partially_released",
+    ) == [Action.SUBMIT, Action.WITHDRAW_CANCEL]
+    # A dispute freezes the work: nothing for either party until an operator resolves it.
+    for money in ("disputed", "resolved"):
+        for party in (client, freelancer):
+            assert (
+                actions_for(status="submitted", party=party, proposed_by=None, money_status=money)
+                == []
+            )
     assert actions_for(status="approved", party=client, proposed_by=None) == []
     assert actions_for(status="active", party=None, proposed_by=None) == []
 

@@ -17,7 +17,16 @@ from apps.gigs.services import milestones as steps
 from apps.gigs.services.milestones import auto_approve_due
 from apps.gigs.tasks.milestones import auto_approve_milestones
 from gigsy.errors import ConflictError
-from tests.gigs.work import age_submission, data_of, events, hire, history, milestones, parties
+from tests.gigs.work import (
+    age_submission,
+    data_of,
+    events,
+    fund_now,
+    hire,
+    history,
+    milestones,
+    parties,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +34,7 @@ pytestmark = pytest.mark.django_db
 def submitted(contract: Contract, client: Any, freelancer: Any, index: int = 0) -> Milestone:
     milestone = milestones(contract)[index]
     ids = {"contract_id": contract.pk, "milestone_id": milestone.pk}
-    steps.start_milestone(user=client, **ids)
+    fund_now(contract, milestone, client)
     steps.submit_milestone(user=freelancer, note="Done", **ids)
     return milestone
 

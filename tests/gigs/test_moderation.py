@@ -25,6 +25,7 @@ from apps.gigs.services import applications, gigs, moderation
 from gigsy.errors import ForbiddenError
 from gigsy.events.models import OutboxEvent
 from tests.gigs.conftest import client_for, verified
+from tests.gigs.work import fund_now
 
 pytestmark = pytest.mark.django_db
 
@@ -462,7 +463,7 @@ def test_closing_a_gig_in_progress_leaves_its_contract_to_the_parties(
 
     milestone = Milestone.objects.get(contract=contract)
     ids = {"contract_id": contract.pk, "milestone_id": milestone.pk}
-    milestones.start_milestone(**ids, user=client_user)
+    fund_now(contract, milestone, client_user)
     milestones.submit_milestone(**ids, user=freelancer, note="Done")
     milestones.approve_milestone(**ids, user=client_user)
     assert Contract.objects.get(pk=contract.pk).status == ContractStatus.COMPLETED

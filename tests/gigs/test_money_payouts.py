@@ -327,6 +327,8 @@ def test_the_ledger_screens_are_read_only(
     accounts = admin_client.get(f"{ADMIN}/ledgeraccount/?kind__exact=freelancer_pending")
     assert "27,000 USD (minor units)" in accounts.content.decode()
     assert admin_client.get(f"{ADMIN}/moneyaudit/").status_code == 200
+    audit_page = admin_client.get(f"{ADMIN}/moneyaudit/{MoneyAudit.objects.get().pk}/change/")
+    assert f"Opal (#{operator.pk})" in audit_page.content.decode()  # the name from accounts
     for model, pk in (
         ("journalentry", done.released.pk),
         ("moneyaudit", MoneyAudit.objects.get().pk),

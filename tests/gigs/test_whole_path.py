@@ -1,6 +1,7 @@
 """The marketplace's whole path through the HTTP API (issue 12's "Done when"): a client posts a
 gig and publishes it, a freelancer applies, the client shortlists and accepts (a contract with
-two milestones starts), then per milestone: the client starts it, the freelancer submits, the
+two milestones starts), then per milestone: the client funds it (the sandbox confirms the payment
+through its signed webhook), the freelancer submits, the
 client requests changes on the first, the freelancer submits again, the client approves; the
 contract completes with the last approval, both review, and the reviews are published together
 with the ratings they make. Every response is checked against the schema by the contract hook;
@@ -11,9 +12,12 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
+from uuid import uuid4
 
 import pytest
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from gigsy.events.models import OutboxEvent
 from tests.gigs.conftest import client_for
@@ -107,10 +111,20 @@ def test_post_apply_hire_work_complete_review(
 
     def step(api: Any, milestone: dict[str, Any], action: str, body: Any = None) -> Any:
         url = f"{GIGS}/contracts/{contract_id}/milestones/{milestone['id']}/{action}"
-        return ok(api.post(url, body, format="json"))
+        # A key per action: funding, approving (it releases) and agreeing to cancel move money.
+        return ok(api.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY=str(uuid4())))
 
-    # The first milestone: start, submit, changes requested, submit again, approve.
-    assert step(cora, design, "start")["status"] == "active"
+    def fund(milestone: dict[str, Any]) -> Any:
+        """The client funds; the payer's bank (the sandbox) confirms; the work is active."""
+        url = f"{GIGS}/contracts/{contract_id}/milestones/{milestone['id']}"
+        funding = ok(cora.post(f"{url}/fund", HTTP_IDEMPOTENCY_KEY=str(uuid4())), 201)
+        assert (funding["money_status"], funding["amount"]) == ("funding", milestone["amount"])
+        ok(APIClient().post(urlsplit(funding["confirm_url"]).path, {}, format="json"))
+        return ok(cora.get(url))
+
+    # The first milestone: fund, submit, changes requested, submit again, approve.
+    funded = fund(design)
+    assert (funded["status"], funded["money_status"]) == ("active", "funded")
     assert step(finn, design, "submit", {"note": "Mock-ups attached."})["status"] == "submitted"
     changes = step(cora, design, "request-changes", {"note": "Bigger buttons, please."})
     assert changes["status"] == "changes_requested"
@@ -120,14 +134,14 @@ def test_post_apply_hire_work_complete_review(
     steps = history["results"] if isinstance(history, dict) else history
     assert [s["action"] for s in steps] == [
         "agreed",  # the milestone as the contract started with it
-        "start",
+        "fund",
         "submit",
         "request_changes",
         "submit",
         "approve",
     ]
-    # The second: start, submit, approve; the contract completes with it.
-    step(cora, build, "start")
+    # The second: fund, submit, approve; the contract completes with it.
+    fund(build)
     step(finn, build, "submit", {"note": "Live at /book."})
     assert step(cora, build, "approve")["status"] == "approved"
     assert ok(cora.get(f"{GIGS}/contracts/{contract_id}"))["status"] == "completed"
@@ -157,11 +171,15 @@ def test_post_apply_hire_work_complete_review(
         "application.shortlisted",
         "application.accepted",
         "contract.started",
+        "milestone.funded",
         "milestone.submitted",
         "milestone.submitted",
         "milestone.approved",
+        "milestone.released",
+        "milestone.funded",
         "milestone.submitted",
         "milestone.approved",
+        "milestone.released",
         "contract.completed",
         "review.published",
     ]

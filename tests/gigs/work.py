@@ -7,13 +7,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
+from uuid import uuid4
 
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from apps.gigs.models import Contract, Milestone, MilestoneEvent
-from apps.gigs.services import applications, gigs, hiring
-from apps.gigs.services import milestones as milestone_steps
+from apps.gigs.payments import sandbox
+from apps.gigs.services import applications, escrow, gigs, hiring
 from gigsy.events.envelope import Event
 from gigsy.events.models import OutboxEvent
 from tests.gigs.conftest import client_for, verified
@@ -79,10 +81,23 @@ class Parties:
     freelancer: APIClient
 
     def step(
-        self, who: str, milestone: Milestone, step: str, body: dict[str, Any] | None = None
+        self,
+        who: str,
+        milestone: Milestone,
+        step: str,
+        body: dict[str, Any] | None = None,
+        *,
+        key: str | None = None,
     ) -> Any:
+        """POST a step, with an Idempotency-Key (a new one unless `key`): the money-moving
+        steps (fund, release, approve, cancel/accept) require one, the others ignore it."""
         api = self.client if who == "client" else self.freelancer
-        return api.post(url(self.contract, milestone, step), body or {}, format="json")
+        return api.post(
+            url(self.contract, milestone, step),
+            body or {},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY=key or str(uuid4()),
+        )
 
     def ok(
         self, who: str, milestone: Milestone, step: str, body: dict[str, Any] | None = None
@@ -96,10 +111,39 @@ def parties(contract: Contract, client: Any, freelancer: Any) -> Parties:
     return Parties(contract, client_for(client), client_for(freelancer))
 
 
+def confirm(confirm_url: str, outcome: str = "succeed") -> dict[str, Any]:
+    """Play the payer's bank: POST the sandbox's confirmation URL (its signed webhook goes
+    through the real intake), as a development page would."""
+    response = APIClient().post(urlsplit(confirm_url).path, {"outcome": outcome}, format="json")
+    assert response.status_code == 200, response.content
+    return dict(response.json())
+
+
+def fund(p: Parties, milestone: Milestone, *, outcome: str = "succeed") -> dict[str, Any]:
+    """The client funds the milestone through the API and the sandbox confirms the payment:
+    the milestone as the client sees it afterwards (funded and active unless `outcome` fails)."""
+    response = p.step("client", milestone, "fund")
+    assert response.status_code in (200, 201), response.content
+    confirm(response.json()["confirm_url"], outcome)
+    shown = p.client.get(url(p.contract, milestone))
+    assert shown.status_code == 200, shown.content
+    return dict(shown.json())
+
+
+def fund_now(contract: Contract, milestone: Milestone, client: Any) -> Milestone:
+    """Fund a milestone through the services and the sandbox (no HTTP): for worlds built
+    outside the API tests. The milestone comes back funded and active."""
+    funding = escrow.fund_milestone(contract_id=contract.pk, milestone_id=milestone.pk, user=client)
+    sandbox.confirm(payment_id=funding.payment.provider_payment_id)
+    milestone.refresh_from_db()
+    assert milestone.money_status == "funded", milestone.money_status
+    return milestone
+
+
 def submit_all(p: Parties, *, approve: bool = False) -> None:
-    """Start and submit every milestone (and approve each, with `approve`)."""
+    """Fund and submit every milestone (and approve each, with `approve`)."""
     for milestone in milestones(p.contract):
-        p.ok("client", milestone, "start")
+        fund(p, milestone)
         body = {"hours_worked": "8"} if p.contract.pricing == "hourly" else {"note": "Done"}
         p.ok("freelancer", milestone, "submit", body)
         if approve:
@@ -133,12 +177,12 @@ def age_submission(milestone: Milestone, *, days: float) -> None:
 
 
 def hired_pair(*, client_email: str, freelancer_email: str) -> tuple[Contract, Any, Any]:
-    """A contract between two new verified people, its first milestone started (so a submit
+    """A contract between two new verified people, its first milestone funded (so a submit
     reaches the service): (contract, client, freelancer). For worlds built outside
     tests/gigs (the fuzz test's)."""
     client = verified(email=client_email, roles=["client"], display_name="Carl Client")
     freelancer = verified(email=freelancer_email, roles=["learner"], display_name="Fay Free")
     contract = hire(client, freelancer)
     first = milestones(contract)[0]
-    milestone_steps.start_milestone(contract_id=contract.pk, milestone_id=first.pk, user=client)
+    fund_now(contract, first, client)
     return contract, client, freelancer

@@ -36,6 +36,14 @@ from gigsy.idempotency import user_scope
 from gigsy.idempotency.forms import OnceForm, run_once
 
 
+def _person(user_id: int | None) -> str:
+    # Names come from accounts' public surface, never through the user foreign key.
+    if user_id is None:
+        return "the platform"
+    summary = accounts.get_user(user_id)
+    return f"#{user_id}" if summary is None else f"{summary.display_name} (#{user_id})"
+
+
 def _money(amount: int | None, currency: str) -> str:
     # Minor units as stored, with the currency: no float ever touches them.
     return "-" if amount is None else f"{amount:,} {currency} (minor units)"
@@ -76,12 +84,17 @@ class JournalEntryAdmin(ReadOnly, admin.ModelAdmin):  # type: ignore[type-arg]
         "milestone",
         "reverses",
         "reference",
-        "created_by",
+        "created_by_name",
         "created_at",
     )
     readonly_fields = fields
+    list_select_related = ("reverses",)
     inlines = [LineInline]
     show_full_result_count = False
+
+    @admin.display(description="created by")
+    def created_by_name(self, entry: JournalEntry) -> str:
+        return _person(entry.created_by_id)
 
 
 @admin.register(LedgerAccount)
@@ -113,7 +126,7 @@ class MoneyAuditAdmin(ReadOnly, admin.ModelAdmin):  # type: ignore[type-arg]
     ordering = ("-at", "-id")
     fields = (
         "at",
-        "operator",
+        "operator_name",
         "action",
         "reason",
         "contract_id",
@@ -122,6 +135,10 @@ class MoneyAuditAdmin(ReadOnly, admin.ModelAdmin):  # type: ignore[type-arg]
         "details",
     )
     readonly_fields = fields
+
+    @admin.display(description="operator")
+    def operator_name(self, audit: MoneyAudit) -> str:
+        return _person(audit.operator_id)
 
 
 class HoldForm(OnceForm):
@@ -215,7 +232,7 @@ class PayoutAdmin(ReadOnly, _HoldActions):
     date_hierarchy = "created_at"
     ordering = ("-created_at", "-id")
     fields = (
-        "user",
+        "user_name",
         "reference",
         "money",
         "status",
@@ -235,6 +252,10 @@ class PayoutAdmin(ReadOnly, _HoldActions):
     @admin.display(description="amount")
     def money(self, payout: Payout) -> str:
         return _money(payout.amount, payout.currency)
+
+    @admin.display(description="user")
+    def user_name(self, payout: Payout) -> str:
+        return _person(payout.user_id)
 
     @admin.action(description="Hold the payouts of the selected payouts' users")
     def hold_payouts(

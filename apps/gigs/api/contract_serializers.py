@@ -6,7 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from apps.gigs.models import ContractStatus, MilestoneStatus, Pricing
+from apps.gigs.models import ContractStatus, MilestoneStatus, MoneyStatus, Pricing
 from apps.gigs.rules.work import MAX_MILESTONES, Action, Party
 from gigsy.api.inputs import StrictInput
 from gigsy.api.schema import bounded_list
@@ -93,6 +93,15 @@ class MilestoneFields(serializers.Serializer[Any]):
     changes_note = serializers.CharField(help_text="The client's last request for changes.")
     submitted_at = serializers.DateTimeField(allow_null=True)
     approved_at = serializers.DateTimeField(allow_null=True)
+    money_status = serializers.ChoiceField(
+        choices=MoneyStatus.choices,
+        help_text="Where the milestone's money is: funding (a payment is being completed), "
+        "funded (held in escrow; the work is active), partially_released, released, refunded, "
+        "disputed, resolved.",
+    )
+    funded_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the provider confirmed the payment."
+    )
 
 
 class MilestoneOutput(MilestoneFields):

@@ -16,7 +16,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path(MILESTONE, views.MilestoneView.as_view(), name="gigs-milestone"),
     path(f"{MILESTONE}/history", views.MilestoneHistoryView.as_view()),
-    path(f"{MILESTONE}/start", views.StartView.as_view()),
     path(f"{MILESTONE}/submit", views.SubmitView.as_view()),
     path(f"{MILESTONE}/request-changes", views.RequestChangesView.as_view()),
     path(f"{MILESTONE}/approve", views.ApproveView.as_view()),

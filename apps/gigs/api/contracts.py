@@ -1,5 +1,6 @@
 """Contracts API: my contracts, one contract with its milestones, a milestone and its history,
-and the milestone steps (start, submit, request changes, approve, cancellation by agreement).
+and the milestone steps (submit, request changes, approve, cancellation by agreement; funding
+and releases are api/escrow.py).
 
 Thin views: the access policy finds the contract (someone else's is 404) and the services
 (services/milestones.py, services/contracts.py) decide who may take a step and whether its
@@ -39,6 +40,7 @@ from gigsy.api.pagination import PageNumberPagination
 from gigsy.api.representation import represent
 from gigsy.api.responses import LOCATION, created, error_responses
 from gigsy.api.schema import PAGE_PARAMETERS, page_of
+from gigsy.idempotency.api import idempotent
 
 # --- rendering ------------------------------------------------------------------------------------
 
@@ -83,7 +85,10 @@ def milestone_body(contract: Contract, milestone: Milestone, party: Party | None
         "actions": [
             action.value
             for action in allowed_actions(
-                status=milestone.status, party=party, proposed_by=proposer
+                status=milestone.status,
+                party=party,
+                proposed_by=proposer,
+                money_status=milestone.money_status,
             )
         ],
         "contract_status": contract.status,
@@ -279,6 +284,11 @@ class MilestoneHistoryView(APIView):
 Step = Callable[..., Milestone]
 
 
+def step_response(request: Request, milestone: Milestone) -> Response:
+    contract = milestone.contract  # the locked copy the step used (and may have ended)
+    return Response(milestone_body(contract, milestone, _caller(contract, request.user)))
+
+
 def _step(
     request: Request,
     step: Step,
@@ -287,21 +297,10 @@ def _step(
     **body: Any,
 ) -> Response:
     milestone = step(contract_id=contract_id, milestone_id=milestone_id, user=request.user, **body)
-    contract = milestone.contract  # the locked copy the step used (and may have ended)
-    return Response(milestone_body(contract, milestone, _caller(contract, request.user)))
+    return step_response(request, milestone)
 
 
 STEP_ERRORS = error_responses(401, 403, 404, 409)
-
-
-class StartView(APIView):
-    @extend_schema(
-        request=None,
-        responses={200: s.MilestoneOutput, **STEP_ERRORS},
-        summary="Start a pending milestone (the client, verified): the freelancer may work on it",
-    )
-    def post(self, request: Request, contract_id: int, milestone_id: int) -> Response:
-        return _step(request, milestones.start_milestone, contract_id, milestone_id)
 
 
 class SubmitView(APIView):
@@ -331,8 +330,11 @@ class ApproveView(APIView):
     @extend_schema(
         request=None,
         responses={200: s.MilestoneOutput, **STEP_ERRORS},
-        summary="Approve submitted work (the client); the last open milestone ends the contract",
+        summary="Approve submitted work (the client; Idempotency-Key required): its escrow is "
+        "released to the freelancer less the platform's fee (hourly: the approved hours x rate, "
+        "the rest refunded); the last open milestone ends the contract",
     )
+    @idempotent
     def post(self, request: Request, contract_id: int, milestone_id: int) -> Response:
         return _step(request, milestones.approve_milestone, contract_id, milestone_id)
 
@@ -353,8 +355,10 @@ class CancelAcceptView(APIView):
     @extend_schema(
         request=None,
         responses={200: s.MilestoneOutput, **STEP_ERRORS},
-        summary="Accept the other party's cancellation: the milestone is cancelled",
+        summary="Accept the other party's cancellation: the milestone is cancelled and what "
+        "its escrow holds is refunded to the client (Idempotency-Key required: it moves money)",
     )
+    @idempotent
     def post(self, request: Request, contract_id: int, milestone_id: int) -> Response:
         return _step(request, milestones.accept_cancel, contract_id, milestone_id)
 

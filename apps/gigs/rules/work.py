@@ -11,7 +11,8 @@ from enum import StrEnum
 
 from django.db import models
 
-from apps.gigs.models import ContractStatus, MilestoneStatus
+from apps.gigs.models import ContractStatus, MilestoneStatus, MoneyStatus
+from apps.gigs.rules.escrow import HOLDS_MONEY
 from apps.gigs.rules.transitions import machine
 
 # The most milestones a contract may have (hiring makes at most 20 fixed-price parts or
@@ -26,8 +27,9 @@ MILESTONE_OPEN = (
 )
 MILESTONES = machine(
     {
-        # The escrow issue replaces this step with funding (pending -> funding -> funded).
-        "start": ((MilestoneStatus.PENDING,), MilestoneStatus.ACTIVE),
+        # Funding replaced the client's "start": the work becomes active when the provider
+        # confirms the client's payment (services/escrow.py; the money side is rules/escrow.py).
+        "fund": ((MilestoneStatus.PENDING,), MilestoneStatus.ACTIVE),
         "submit": (
             (MilestoneStatus.ACTIVE, MilestoneStatus.CHANGES_REQUESTED),
             MilestoneStatus.SUBMITTED,
@@ -58,7 +60,8 @@ class Party(models.TextChoices):
 class Action(StrEnum):
     """What a party may do to a milestone, as the API names it (one endpoint each)."""
 
-    START = "start"
+    FUND = "fund"
+    RELEASE = "release"
     SUBMIT = "submit"
     REQUEST_CHANGES = "request_changes"
     APPROVE = "approve"
@@ -70,17 +73,36 @@ class Action(StrEnum):
 
 # Who takes each work step (the docstring of services/milestones.py says the same).
 _WORK_STEPS: dict[Party, tuple[Action, ...]] = {
-    Party.CLIENT: (Action.START, Action.REQUEST_CHANGES, Action.APPROVE),
+    Party.CLIENT: (Action.FUND, Action.REQUEST_CHANGES, Action.APPROVE),
     Party.FREELANCER: (Action.SUBMIT,),
 }
+# Money that stops the work: a dispute freezes every step until an operator resolves it.
+FROZEN_MONEY = (MoneyStatus.DISPUTED, MoneyStatus.RESOLVED)
 
 
-def allowed_actions(*, status: str, party: Party | None, proposed_by: Party | None) -> list[Action]:
-    """The steps `party` may take on a milestone in `status` with a cancellation proposed by
-    `proposed_by` (None: none proposed). Nothing for someone who is not a party (operators)."""
-    if party is None:
+def allowed_actions(
+    *,
+    status: str,
+    party: Party | None,
+    proposed_by: Party | None,
+    money_status: str = MoneyStatus.UNFUNDED,
+) -> list[Action]:
+    """The steps `party` may take on a milestone in `status` (its money in `money_status`) with
+    a cancellation proposed by `proposed_by` (None: none proposed). Nothing for someone who is
+    not a party (operators), nothing but the operator's resolution while a dispute holds it.
+    Funding is offered while a payment is unfunded or still being completed (the same payment
+    is answered again); approving and releasing need money in escrow."""
+    if party is None or money_status in FROZEN_MONEY:
         return []
-    actions = [action for action in _WORK_STEPS[party] if status in MILESTONES[str(action)].sources]
+    actions = [
+        action
+        for action in _WORK_STEPS[party]
+        if status in MILESTONES[str(action)].sources
+        and (action != Action.FUND or money_status in (MoneyStatus.UNFUNDED, MoneyStatus.FUNDING))
+        and (action != Action.APPROVE or money_status in HOLDS_MONEY)
+    ]
+    if party == Party.CLIENT and money_status in HOLDS_MONEY and status in MILESTONE_OPEN:
+        actions.append(Action.RELEASE)
     if status in MILESTONES["cancel"].sources:
         if proposed_by is None:
             actions.append(Action.PROPOSE_CANCEL)

@@ -1,9 +1,11 @@
 """Contracts: how one ends, and the milestones its client adds (docs/decisions/0027).
 
-    active --the last open milestone ended, at least one approved (the platform, inside the
-        milestone step that ended it)--> completed      ended_at, `contract.completed`; the
+    active --every milestone finished (rules/escrow.is_finished: released in full, refunded,
+        resolved, or cancelled unfunded), at least one paid (approved, released or resolved)
+        (the platform, inside the step that finished the last one)--> completed
+                                                         ended_at, `contract.completed`; the
                                                          gig completes (services/gigs.py)
-    active --the last open milestone ended, every one cancelled--> cancelled
+    active --every milestone finished, none paid (all cancelled)--> cancelled
                                                          ended_at, `contract.cancelled`; the
                                                          gig is cancelled
     active --add_milestone (the client, verified; fixed price only)--> active
@@ -30,8 +32,10 @@ from apps.gigs.models import (
     Milestone,
     MilestoneEvent,
     MilestoneStatus,
+    MoneyStatus,
     Pricing,
 )
+from apps.gigs.rules.escrow import is_finished
 from apps.gigs.rules.transitions import check
 from apps.gigs.rules.work import CONTRACTS, MAX_MILESTONES, hourly_amount
 from apps.gigs.services.gigs import mark_completed
@@ -63,17 +67,28 @@ def approved_amount(*, contract: Contract, milestone: Milestone) -> int:
     return milestone.amount
 
 
+def _paid(milestone: Milestone) -> bool:
+    """Work the freelancer was paid for: approved, or its money released or split by an
+    operator."""
+    return milestone.status == MilestoneStatus.APPROVED or milestone.money_status in (
+        MoneyStatus.RELEASED,
+        MoneyStatus.RESOLVED,
+    )
+
+
 def end_if_done(*, contract: Contract, actor_id: int | None) -> bool:
-    """End the contract once every milestone is approved or cancelled: completed when at least
-    one was approved, cancelled otherwise. Called by the milestone step that ended a
-    milestone, in its transaction and under the contract's row lock, so two last milestones
-    ending at once end the contract once. Returns whether it ended now."""
+    """End the contract once every milestone is finished (rules/escrow.is_finished: its money
+    released in full, refunded or resolved, or cancelled unfunded): completed when at least one
+    was paid, cancelled otherwise. Called by the step that finished a milestone (an approval,
+    a cancellation, a release, an operator's resolution), in its transaction and under the
+    contract's row lock, so two last milestones ending at once end the contract once. Returns
+    whether it ended now."""
     milestones = selectors.milestones_of(contract_id=contract.pk)
-    if contract.status != ContractStatus.ACTIVE or any(
-        m.status not in (MilestoneStatus.APPROVED, MilestoneStatus.CANCELLED) for m in milestones
+    if contract.status != ContractStatus.ACTIVE or not all(
+        is_finished(status=m.status, money_status=m.money_status) for m in milestones
     ):
         return False
-    approved = [m for m in milestones if m.status == MilestoneStatus.APPROVED]
+    approved = [m for m in milestones if _paid(m)]
     action = "complete" if approved else "cancel"
     contract.status = check(CONTRACTS, action=action, status=contract.status, what="contract")
     contract.ended_at = timezone.now()

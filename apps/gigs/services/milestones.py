@@ -1,26 +1,32 @@
 """Milestones as work: the steps of one part of a contract, who may take each, and the
 platform's auto-approval (docs/decisions/0027). The table is rules/work.py MILESTONES.
 
-    pending --start (the client, verified)--> active
+    pending --fund (the client, verified: services/escrow.py; the work becomes active when the
+        provider confirms the payment)--> active                            `milestone.funded`
     active|changes_requested --submit (the freelancer, verified; an optional note; hourly: the
         hours worked, required, at most the weekly cap)--> submitted        `milestone.submitted`
     submitted --request_changes (the client, with a note)--> changes_requested
     submitted --approve (the client; or the platform GIGS_AUTO_APPROVE_DAYS after the
         submission, `auto_approve_due`)--> approved                         `milestone.approved`
+        and, in the same transaction, the release of the escrow           `milestone.released`
+        (hourly: the approved hours x rate; the rest of the week refunded `milestone.refunded`)
     pending|active|submitted|changes_requested --cancel, by agreement--> cancelled
         `propose_cancel` (either party, with a reason); `accept_cancel` (the other party)
-        cancels it                                                          `milestone.cancelled`
+        cancels it, refunding what escrow holds                            `milestone.cancelled`,
+                                                                            `milestone.refunded`
         `decline_cancel` (the other party) or `withdraw_cancel` (the proposer) clears the
         proposal; the work steps go on meanwhile, an approval clears it
 
-`start_milestone` and `approve_milestone` are the one function of their step: the escrow issue
-replaces the start with funding and adds the release inside the approval, so the API and the
-auto-approval pay alike.
+Funding replaced the client's "start" (services/escrow.py: `fund_milestone`, and the payment
+listener that activates the work); `approve_milestone` is the one function of its step and
+releases inside it, so the API and the auto-approval pay alike. A dispute freezes the work:
+every step on a disputed milestone is a 409 `invalid_transition` naming the money status.
 
 Refusals, in this order: 404 a contract the caller cannot see, or a milestone not in it; 403 a
 step that is the other party's (operators see every contract and take no step); 403
-`email_not_verified` (start, submit); 409 `invalid_transition` (details: current_status and the
-allowed actions), `cancellation_pending`, `no_cancellation_proposed`, `own_proposal`; 400 the
+`email_not_verified` (submit); 409 `invalid_transition` (details: current_status and the
+allowed actions; the money status for an approval without money held or a disputed milestone),
+`cancellation_pending`, `no_cancellation_proposed`, `own_proposal`; 400 the
 hours of a submission.
 
 Every step locks the contract's row, then the milestone's (one order everywhere; the sweep takes
@@ -42,8 +48,10 @@ from apps.accounts import public as accounts
 from apps.gigs import policies, selectors
 from apps.gigs.errors import GigsError
 from apps.gigs.models import Contract, Milestone, MilestoneEvent, MilestoneStatus, Pricing
+from apps.gigs.rules.escrow import HOLDS_MONEY
 from apps.gigs.rules.transitions import check
 from apps.gigs.rules.work import MILESTONES, Party, party_of
+from apps.gigs.services import escrow
 from apps.gigs.services.contracts import approved_amount, contract_data, end_if_done
 from gigsy.errors import ApplicationError, ConflictError, ErrorCode, ForbiddenError, NotFoundError
 from gigsy.events import publish
@@ -134,17 +142,6 @@ def _clear_proposal(milestone: Milestone) -> tuple[str, ...]:
 
 
 @transaction.atomic
-def start_milestone(*, contract_id: int, milestone_id: int, user: accounts.Principal) -> Milestone:
-    """pending -> active: the client (verified) starts a milestone; the freelancer may work on
-    it. The escrow issue replaces this function with funding."""
-    contract, milestone = _locked(contract_id=contract_id, milestone_id=milestone_id, user=user)
-    policies.require_contract_client(contract=contract, user=user)
-    policies.require_verified(user)
-    _move(milestone, action="start", actor_id=_actor(user))
-    return milestone
-
-
-@transaction.atomic
 def submit_milestone(
     *,
     contract_id: int,
@@ -160,6 +157,7 @@ def submit_milestone(
     contract, milestone = _locked(contract_id=contract_id, milestone_id=milestone_id, user=user)
     policies.require_contract_freelancer(contract=contract, user=user)
     policies.require_verified(user)
+    escrow.require_work_allowed(milestone, action="submit")
     check(MILESTONES, action="submit", status=milestone.status, what=WHAT)
     if contract.pricing == Pricing.HOURLY:
         if hours_worked is None:
@@ -205,6 +203,7 @@ def request_changes(
     (a note is required). The auto-approval clock stops until the next submission."""
     contract, milestone = _locked(contract_id=contract_id, milestone_id=milestone_id, user=user)
     policies.require_contract_client(contract=contract, user=user)
+    escrow.require_work_allowed(milestone, action="request_changes")
     check(MILESTONES, action="request_changes", status=milestone.status, what=WHAT)
     note = note.strip()
     if not note:
@@ -230,9 +229,11 @@ def approve_milestone(
 ) -> Milestone:
     """submitted -> approved: the client approves the work (`user`), or the platform does
     (`automatic=True`, no user: the auto-approval sweep, which already holds both row locks).
-    Clears a cancellation proposal, publishes `milestone.approved` and ends the contract when
-    this was its last open milestone. The escrow issue adds the release here, so an automatic
-    approval pays like a manual one."""
+    Releases the escrow in the same transaction (services/escrow.release_on_approval), so an
+    automatic approval pays like a manual one; clears a cancellation proposal, publishes
+    `milestone.approved` and ends the contract when this was its last open milestone. Approving
+    needs money held (409 `invalid_transition` naming the money status otherwise: unfunded work
+    is never active, a disputed milestone is frozen)."""
     if automatic != (user is None):
         raise ValueError("an approval is either the client's (user) or automatic (no user)")
     if user is None:
@@ -253,6 +254,8 @@ def approve_milestone(
         contract, milestone = _locked(contract_id=contract_id, milestone_id=milestone_id, user=user)
         policies.require_contract_client(contract=contract, user=user)
         note = ""
+    escrow.require_work_allowed(milestone, action="approve")
+    check(MILESTONES, action="approve", status=milestone.status, what=WHAT)
     actor_id = _actor(user)
     milestone.approved_at = timezone.now()
     _move(
@@ -272,6 +275,7 @@ def approve_milestone(
         approved_amount=approved_amount(contract=contract, milestone=milestone),
         hours_worked=str(milestone.hours_worked) if milestone.hours_worked is not None else None,
     )
+    escrow.release_on_approval(contract, milestone, actor_id=actor_id)
     end_if_done(contract=contract, actor_id=actor_id)
     return milestone
 
@@ -320,6 +324,7 @@ def propose_cancel(
     (details.proposed_by: which party)."""
     contract, milestone = _locked(contract_id=contract_id, milestone_id=milestone_id, user=user)
     _party(contract, user)  # 403 for operators
+    escrow.require_work_allowed(milestone, action="cancel")
     check(MILESTONES, action="cancel", status=milestone.status, what=WHAT)
     proposer = _proposer(contract, milestone)
     if proposer is not None:
@@ -343,14 +348,18 @@ def propose_cancel(
 
 @transaction.atomic
 def accept_cancel(*, contract_id: int, milestone_id: int, user: accounts.Principal) -> Milestone:
-    """The party who did not propose the cancellation accepts it: the milestone is cancelled
-    (`milestone.cancelled`; the proposer and reason stay on it), and the contract ends when
-    this was its last open milestone."""
+    """The party who did not propose the cancellation accepts it: what the milestone's escrow
+    still holds goes back to the client (services/escrow.refund_on_cancel: `milestone.refunded`,
+    the provider's refund after commit), the milestone is cancelled (`milestone.cancelled`; the
+    proposer and reason stay on it), and the contract ends when this was its last open
+    milestone."""
     contract, milestone = _locked(contract_id=contract_id, milestone_id=milestone_id, user=user)
     party = _party(contract, user)
+    escrow.require_work_allowed(milestone, action="accept_cancel")
     check(MILESTONES, action="cancel", status=milestone.status, what=WHAT)
     _proposal_of_the_other_party(contract, milestone, party)
     actor_id = _actor(user)
+    escrow.refund_on_cancel(contract, milestone, actor_id=actor_id)
     _move(milestone, action="cancel", actor_id=actor_id, note=milestone.cancel_reason)
     _publish("milestone.cancelled", contract, milestone, actor_id)
     end_if_done(contract=contract, actor_id=actor_id)
@@ -424,6 +433,7 @@ def _auto_approve(*, milestone_id: int, cutoff: datetime) -> bool:
         or milestone.submitted_at is None
         or milestone.submitted_at >= cutoff  # submitted again meanwhile
         or milestone.cancel_proposed_by_id is not None
+        or milestone.money_status not in HOLDS_MONEY  # disputed: an operator decides
     ):
         return False
     approve_milestone(

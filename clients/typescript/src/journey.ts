@@ -478,15 +478,49 @@ async function hire(client: Session, gigId: number): Promise<number | null> {
   return accepted.contract_id;
 }
 
-type Step = "start" | "approve";
+/** A key per money-moving action (fund, approve, release, agree to cancel), sent again with
+ * every retry of that action: the server runs it once and replays its first answer. */
+function actionKey(): string {
+  return crypto.randomUUID();
+}
 
-async function take(session: Session, contractId: number, milestoneId: number, step: Step): Promise<Milestone> {
-  const params = { path: { contract_id: contractId, milestone_id: milestoneId } };
-  const result =
-    step === "start"
-      ? await session.api.POST("/api/v1/gigs/contracts/{contract_id}/milestones/{milestone_id}/start", { params })
-      : await session.api.POST("/api/v1/gigs/contracts/{contract_id}/milestones/{milestone_id}/approve", { params });
-  return ok(result);
+/** The client funds a milestone: the provider's payment is completed on the payer's side
+ * (Stripe.js with `client_secret`; in development the sandbox's `confirm_url`, which plays the
+ * payer's bank), and the milestone is funded, its work active, once the provider's signed
+ * confirmation reaches the webhook. Funding replaced "start". */
+async function fund(client: Session, contractId: number, milestoneId: number): Promise<Milestone> {
+  const path = { contract_id: contractId, milestone_id: milestoneId };
+  const funding = ok(
+    await client.api.POST("/api/v1/gigs/contracts/{contract_id}/milestones/{milestone_id}/fund", {
+      params: { path, header: { "Idempotency-Key": actionKey() } },
+    }),
+  );
+  console.log(`paying ${funding.amount} ${funding.currency} (${funding.payment_reference}) via ${funding.provider}`);
+  if (funding.confirm_url !== null) {
+    const confirmed = await fetch(funding.confirm_url, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ outcome: "succeed" }),
+    });
+    console.log(`the sandbox confirmed the payment: ${confirmed.status}`);
+  } else if (funding.client_secret !== null) {
+    console.log("a page would now confirm the PaymentIntent with Stripe.js and the client secret");
+  }
+  const milestone = ok(
+    await client.api.GET("/api/v1/gigs/contracts/{contract_id}/milestones/{milestone_id}", { params: { path } }),
+  );
+  console.log(`${milestone.title}: ${milestone.status}, money ${milestone.money_status}`);
+  return milestone;
+}
+
+/** Approving releases the escrow to the freelancer (less the platform's fee): a money-moving
+ * step, with its own Idempotency-Key. */
+async function approve(client: Session, contractId: number, milestoneId: number): Promise<Milestone> {
+  return ok(
+    await client.api.POST("/api/v1/gigs/contracts/{contract_id}/milestones/{milestone_id}/approve", {
+      params: { path: { contract_id: contractId, milestone_id: milestoneId }, header: { "Idempotency-Key": actionKey() } },
+    }),
+  );
 }
 
 async function submit(freelancer: Session, contractId: number, milestoneId: number, note: string): Promise<Milestone> {
@@ -498,9 +532,9 @@ async function submit(freelancer: Session, contractId: number, milestoneId: numb
   );
 }
 
-/** Each milestone: the client starts it, the freelancer submits, the client sends the first back
- * once, then approves. A step the status does not allow is a 409 `invalid_transition` whose
- * details name the current status and the allowed actions. */
+/** Each milestone: the client funds it, the freelancer submits, the client sends the first back
+ * once, then approves (which releases the escrow). A step the status does not allow is a 409
+ * `invalid_transition` whose details name the current status and the allowed actions. */
 async function workThrough(client: Session, freelancer: Session, contractId: number): Promise<void> {
   const contract = ok(
     await client.api.GET("/api/v1/gigs/contracts/{contract_id}", { params: { path: { contract_id: contractId } } }),
@@ -508,13 +542,13 @@ async function workThrough(client: Session, freelancer: Session, contractId: num
   for (const [index, milestone] of contract.milestones.entries()) {
     const params = { path: { contract_id: contractId, milestone_id: milestone.id } };
     const early = await client.api.POST("/api/v1/gigs/contracts/{contract_id}/milestones/{milestone_id}/approve", {
-      params,
+      params: { ...params, header: { "Idempotency-Key": actionKey() } },
     });
     if (early.error !== undefined && early.error.error.code === "invalid_transition") {
       const details = early.error.error.details ?? {};
       console.log(`cannot approve yet: ${String(details["current_status"])}, allowed ${String(details["allowed"])}`);
     }
-    await take(client, contractId, milestone.id, "start");
+    await fund(client, contractId, milestone.id);
     let submitted = await submit(freelancer, contractId, milestone.id, `${milestone.title}: done`);
     console.log(`${submitted.title} submitted; approves itself at ${submitted.auto_approves_at ?? "-"}`);
     if (index === 0) {
@@ -527,8 +561,10 @@ async function workThrough(client: Session, freelancer: Session, contractId: num
       console.log(`${sentBack.title}: ${sentBack.status} (${sentBack.changes_note})`);
       submitted = await submit(freelancer, contractId, milestone.id, "Buttons enlarged.");
     }
-    const approved = await take(client, contractId, submitted.id, "approve");
-    console.log(`${approved.title} approved: ${approved.approved_amount ?? 0} ${contract.currency}`);
+    const approved = await approve(client, contractId, submitted.id);
+    console.log(
+      `${approved.title} approved: ${approved.approved_amount ?? 0} ${contract.currency}, money ${approved.money_status}`,
+    );
   }
   const history = ok(
     await freelancer.api.GET("/api/v1/gigs/contracts/{contract_id}/milestones/{milestone_id}/history", {

@@ -777,7 +777,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Approve submitted work (the client); the last open milestone ends the contract */
+        /** Approve submitted work (the client; Idempotency-Key required): its escrow is released to the freelancer less the platform's fee (hourly: the approved hours x rate, the rest refunded); the last open milestone ends the contract */
         post: operations["gigs_contracts_milestones_approve_create"];
         delete?: never;
         options?: never;
@@ -811,7 +811,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Accept the other party's cancellation: the milestone is cancelled */
+        /** Accept the other party's cancellation: the milestone is cancelled and what its escrow holds is refunded to the client (Idempotency-Key required: it moves money) */
         post: operations["gigs_contracts_milestones_cancel_accept_create"];
         delete?: never;
         options?: never;
@@ -870,6 +870,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/gigs/contracts/{contract_id}/milestones/{milestone_id}/fund": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Fund a pending milestone (the client, verified; Idempotency-Key required)
+         * @description Asks the payment provider for a payment of the milestone's amount and answers what completes it: Stripe's `client_secret` (Stripe.js) or the sandbox's `confirm_url`. The milestone's money is `funding` until the provider's signed confirmation arrives; then it is `funded` and the work `active` (this replaced `start`). A failed payment makes it `unfunded` again: fund again (a new attempt). While a payment is being completed the same payment is answered (200). 409 `invalid_transition` when the work is not pending or the money not unfunded; 503 `payment_provider_unavailable` when the provider cannot be reached (nothing charged).
+         */
+        post: operations["gigs_contracts_milestones_fund_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/gigs/contracts/{contract_id}/milestones/{milestone_id}/history": {
         parameters: {
             query?: never;
@@ -887,6 +907,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/gigs/contracts/{contract_id}/milestones/{milestone_id}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Release part of a funded milestone's escrow to the freelancer (the client; Idempotency-Key required)
+         * @description 0 < amount < held: `partially_released`; amount == held: `released` (the milestone is finished). The platform's fee (GIGS_PLATFORM_FEE_PERCENT, half-up) is taken from each release. 400 `invalid_amount` for zero, negative or more than held (`details.held`); 409 `invalid_transition` when nothing is held (unfunded, funding, released, refunded, disputed).
+         */
+        post: operations["gigs_contracts_milestones_release_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/gigs/contracts/{contract_id}/milestones/{milestone_id}/request-changes": {
         parameters: {
             query?: never;
@@ -898,23 +938,6 @@ export interface paths {
         put?: never;
         /** Send submitted work back with a note saying what to change (the client) */
         post: operations["gigs_contracts_milestones_request_changes_create"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/gigs/contracts/{contract_id}/milestones/{milestone_id}/start": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Start a pending milestone (the client, verified): the freelancer may work on it */
-        post: operations["gigs_contracts_milestones_start_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2394,7 +2417,7 @@ export interface components {
          */
         EntryKindEnum: "fund" | "release" | "refund" | "dispute_hold" | "dispute_resolve" | "clear" | "payout" | "reversal";
         /** @enum {string} */
-        ErrorCodeEnum: "already_applied" | "already_published" | "already_reported" | "already_revoked" | "already_submitted" | "applicant_blocked" | "applicant_unavailable" | "archived" | "authentication_failed" | "bad_request" | "bank_in_use" | "cancellation_pending" | "conflict" | "credential_required" | "deletion_blocked" | "dispute_already_open" | "dispute_already_resolved" | "email_already_verified" | "email_not_verified" | "email_taken" | "empty_course" | "empty_quiz" | "export_in_progress" | "fixed_price_only" | "gig_has_applications" | "gig_has_contract" | "gig_not_open" | "has_learner_progress" | "hours_over_cap" | "idempotency_key_in_use" | "idempotency_key_invalid" | "idempotency_key_missing" | "idempotency_key_reused" | "insufficient_funds" | "invalid_amount" | "invalid_reset_token" | "invalid_signature" | "invalid_split" | "invalid_transition" | "invalid_verification_token" | "invalid_webhook_payload" | "invitation_answered" | "issuer_not_verified" | "last_instructor" | "last_role" | "length_required" | "link_expired" | "malformed_request" | "method_not_allowed" | "movement_reference_reused" | "no_active_account" | "no_attempts_left" | "no_cancellation_proposed" | "not_acceptable" | "not_authenticated" | "not_draft" | "not_enrolled" | "not_found" | "not_published" | "not_reversible" | "not_reviewable" | "operator_cannot_delete_self" | "own_gig" | "own_proposal" | "owner_remains" | "payload_too_large" | "payout_destination_missing" | "payout_refused" | "payouts_held" | "pdf_not_ready" | "permission_denied" | "prerequisites_missing" | "revoked" | "role_not_held" | "role_required" | "server_error" | "slug_taken" | "throttled" | "time_limit_exceeded" | "token_not_valid" | "too_many_instructors" | "too_many_milestones" | "unknown_credential" | "unsupported_currency" | "unsupported_media_type" | "user_inactive" | "user_not_found" | "validation_error";
+        ErrorCodeEnum: "already_applied" | "already_published" | "already_reported" | "already_revoked" | "already_submitted" | "applicant_blocked" | "applicant_unavailable" | "archived" | "authentication_failed" | "bad_request" | "bank_in_use" | "cancellation_pending" | "conflict" | "credential_required" | "deletion_blocked" | "dispute_already_open" | "dispute_already_resolved" | "email_already_verified" | "email_not_verified" | "email_taken" | "empty_course" | "empty_quiz" | "export_in_progress" | "fixed_price_only" | "gig_has_applications" | "gig_has_contract" | "gig_not_open" | "has_learner_progress" | "hours_over_cap" | "idempotency_key_in_use" | "idempotency_key_invalid" | "idempotency_key_missing" | "idempotency_key_reused" | "insufficient_funds" | "invalid_amount" | "invalid_reset_token" | "invalid_signature" | "invalid_split" | "invalid_transition" | "invalid_verification_token" | "invalid_webhook_payload" | "invitation_answered" | "issuer_not_verified" | "last_instructor" | "last_role" | "length_required" | "link_expired" | "malformed_request" | "method_not_allowed" | "movement_reference_reused" | "no_active_account" | "no_attempts_left" | "no_cancellation_proposed" | "not_acceptable" | "not_authenticated" | "not_draft" | "not_enrolled" | "not_found" | "not_published" | "not_reversible" | "not_reviewable" | "operator_cannot_delete_self" | "own_gig" | "own_proposal" | "owner_remains" | "payload_too_large" | "payment_provider_unavailable" | "payout_destination_missing" | "payout_refused" | "payouts_held" | "pdf_not_ready" | "permission_denied" | "prerequisites_missing" | "revoked" | "role_not_held" | "role_required" | "server_error" | "slug_taken" | "throttled" | "time_limit_exceeded" | "token_not_valid" | "too_many_instructors" | "too_many_milestones" | "unknown_credential" | "unsupported_currency" | "unsupported_media_type" | "user_inactive" | "user_not_found" | "validation_error";
         ErrorDetail: {
             code: components["schemas"]["ErrorCodeEnum"];
             message: string;
@@ -2407,6 +2430,25 @@ export interface components {
         };
         ErrorEnvelope: {
             error: components["schemas"]["ErrorDetail"];
+        };
+        /** @description What the payer's side needs to complete the milestone's payment. */
+        FundOutput: {
+            contract_id: number;
+            milestone_id: number;
+            money_status: components["schemas"]["MoneyStatusEnum"];
+            provider: components["schemas"]["ProviderEnum"];
+            /** @description Ours, one per funding attempt (fund:<milestone>:<attempt>). */
+            payment_reference: string;
+            /** @description Minor units: the milestone's amount. */
+            amount: number;
+            currency: string;
+            /** @description Stripe: the PaymentIntent's client secret, for Stripe.js to confirm the payment. Null with the sandbox. */
+            client_secret: string | null;
+            /**
+             * Format: uri
+             * @description Sandbox: POST here ({outcome: succeed|fail}) to play the payer's bank. Null with Stripe.
+             */
+            confirm_url: string | null;
         };
         /** @description A gig in the browse list. */
         GigCardOutput: {
@@ -2775,6 +2817,24 @@ export interface components {
             submitted_at: string | null;
             /** Format: date-time */
             approved_at: string | null;
+            /**
+             * @description Where the milestone's money is: funding (a payment is being completed), funded (held in escrow; the work is active), partially_released, released, refunded, disputed, resolved.
+             *
+             *     * `unfunded` - Not funded
+             *     * `funding` - Funding
+             *     * `funded` - Funded
+             *     * `partially_released` - Partially released
+             *     * `released` - Released
+             *     * `refunded` - Refunded
+             *     * `disputed` - Disputed
+             *     * `resolved` - Resolved
+             */
+            money_status: components["schemas"]["MoneyStatusEnum"];
+            /**
+             * Format: date-time
+             * @description When the provider confirmed the payment.
+             */
+            funded_at: string | null;
             /** @description What approving it is worth (minor units): the amount at a fixed price, hours worked x rate for an hourly week once submitted; null before that. */
             approved_amount: number | null;
             /**
@@ -2796,7 +2856,8 @@ export interface components {
             contract_status: components["schemas"]["ContractStatusEnum"];
         };
         /**
-         * @description * `start` - start
+         * @description * `fund` - fund
+         *     * `release` - release
          *     * `submit` - submit
          *     * `request_changes` - request_changes
          *     * `approve` - approve
@@ -2806,7 +2867,7 @@ export interface components {
          *     * `withdraw_cancel` - withdraw_cancel
          * @enum {string}
          */
-        MilestoneOutputActionsEnum: "start" | "submit" | "request_changes" | "approve" | "cancel" | "accept_cancel" | "decline_cancel" | "withdraw_cancel";
+        MilestoneOutputActionsEnum: "fund" | "release" | "submit" | "request_changes" | "approve" | "cancel" | "accept_cancel" | "decline_cancel" | "withdraw_cancel";
         /**
          * @description * `pending` - Pending
          *     * `active` - Active
@@ -3604,6 +3665,12 @@ export interface components {
             resume_lesson_id: number | null;
             complete: boolean;
         };
+        /**
+         * @description * `sandbox` - sandbox
+         *     * `stripe` - stripe
+         * @enum {string}
+         */
+        ProviderEnum: "sandbox" | "stripe";
         QuestionInputRequest: components["schemas"]["SingleQuestionInputRequest"] | components["schemas"]["MultipleQuestionInputRequest"] | components["schemas"]["TrueFalseQuestionInputRequest"] | components["schemas"]["ShortQuestionInputRequest"];
         /**
          * @description * `single` - Single choice
@@ -3783,6 +3850,14 @@ export interface components {
              * @default
              */
             reason?: string;
+        };
+        /**
+         * @description An input serializer that refuses unknown keys: they are a client bug (a typo, or a
+         *     read-only field), so say so instead of silently ignoring them.
+         */
+        ReleaseInputRequest: {
+            /** @description Minor units to release now: more than zero and at most what escrow holds (all of it releases the milestone in full). */
+            amount: number;
         };
         /**
          * @description An input serializer that refuses unknown keys: they are a client bug (a typo, or a
@@ -8551,7 +8626,10 @@ export interface operations {
     gigs_contracts_milestones_approve_create: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description A key the client generates per action (a UUID) and sends again with every retry of that action: the action runs once, retries get its first answer (`Idempotent-Replayed: true`). Another body under the same key is 409 `idempotency_key_reused`; a retry while the first request runs is 409 `idempotency_key_in_use` with `Retry-After`. Keys are per account and expire after 24 hours (IDEMPOTENCY_KEY_HOURS). */
+                "Idempotency-Key": string;
+            };
             path: {
                 contract_id: number;
                 milestone_id: number;
@@ -8562,15 +8640,19 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description Present on an answer replayed for a retried `Idempotency-Key`: the request did nothing this time; status, body and `Location` are the first request's. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["MilestoneOutput"];
                 };
             };
-            /** @description Invalid input: `validation_error` with `fields`, `malformed_request` (unreadable body, NUL in the URL), ... */
+            /** @description Invalid input: `validation_error` with `fields`, `malformed_request` (unreadable body, NUL in the URL), ...; a missing or malformed `Idempotency-Key` (`idempotency_key_missing`, `idempotency_key_invalid`) */
             400: {
                 headers: {
+                    /** @description Present on an answer replayed for a retried `Idempotency-Key`: the request did nothing this time; status, body and `Location` are the first request's. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -8580,6 +8662,8 @@ export interface operations {
             /** @description Not signed in, or the token is invalid, expired or revoked */
             401: {
                 headers: {
+                    /** @description Present on an answer replayed for a retried `Idempotency-Key`: the request did nothing this time; status, body and `Location` are the first request's. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -8589,6 +8673,8 @@ export interface operations {
             /** @description Signed in but not allowed */
             403: {
                 headers: {
+                    /** @description Present on an answer replayed for a retried `Idempotency-Key`: the request did nothing this time; status, body and `Location` are the first request's. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -8598,6 +8684,8 @@ export interface operations {
             /** @description No such object, or not visible to the caller */
             404: {
                 headers: {
+                    /** @description Present on an answer replayed for a retried `Idempotency-Key`: the request did nothing this time; status, body and `Location` are the first request's. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -8607,15 +8695,21 @@ export interface operations {
             /** @description The `Accept` header asks for a representation this operation does not offer */
             406: {
                 headers: {
+                    /** @description Present on an answer replayed for a retried `Idempotency-Key`: the request did nothing this time; status, body and `Location` are the first request's. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Conflicts with the object's current state (a specific `code` says which) */
+            /** @description Conflicts with the object's current state (a specific `code` says which); or the `Idempotency-Key` belongs to another request (`idempotency_key_reused`) or its first request is still running (`idempotency_key_in_use`, with `Retry-After`) */
             409: {
                 headers: {
+                    /** @description With `idempotency_key_in_use`: seconds to wait before retrying the same request with the same key. */
+                    "Retry-After"?: number;
+                    /** @description Present on an answer replayed for a retried `Idempotency-Key`: the request did nothing this time; status, body and `Location` are the first request's. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -8627,6 +8721,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying. */
                     "Retry-After": number;
+                    /** @description Present on an answer replayed for a retried `Idempotency-Key`: the request did nothing this time; status, body and `Location` are the first request's. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -8756,7 +8852,10 @@ export interface operations {
     gigs_contracts_milestones_cancel_accept_create: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description A key the client generates per action (a UUID) and sends again with every retry of that action: the action runs once, retries get its first answer (`Idempotent-Replayed: true`). Another body under the same key is 409 `idempotency_key_reused`; a retry while the first request runs is 409 `idempotency_key_in_use` with `Retry-After`. Keys are per account and expire after 24 hours (IDEMPOTENCY_KEY_HOURS). */
+                "Idempotency-Key": string;
+            };
             path: {
                 contract_id: number;
                 milestone_id: number;
@@ -8767,15 +8866,19 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description Present on an answer replayed for a retried `Idempotency-Key`: the request did nothing this time; status, body and `Location` are the first request's. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["MilestoneOutput"];
                 };
             };
-            /** @description Invalid input: `validation_error` with `fields`, `malformed_request` (unreadable body, NUL in the URL), ... */
+            /** @description Invalid input: `validation_error` with `fields`, `malformed_request` (unreadable body, NUL in the URL), ...; a missing or malformed `Idempotency-Key` (`idempotency_key_missing`, `idempotency_key_invalid`) */
             400: {
                 headers: {
+                    /** @description Present on an answer replayed for a retried `Idempotency-Key`: the request did nothing this time; status, body and `Location` are the first request's. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -8785,6 +8888,8 @@ export interface operations {
             /** @description Not signed in, or the token is invalid, expired or revoked */
             401: {
                 headers: {
+                    /** @description Present on an answer replayed for a retried `Idempotency-Key`: the request did nothing this time; status, body and `Location` are the first request's. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -8794,6 +8899,8 @@ export interface operations {
             /** @description Signed in but not allowed */
             403: {
                 headers: {
+                    /** @description Present on an answer replayed for a retried `Idempotency-Key`: the request did nothing this time; status, body and `Location` are the first request's. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -8803,6 +8910,8 @@ export interface operations {
             /** @description No such object, or not visible to the caller */
             404: {
                 headers: {
+                    /** @description Present on an answer replayed for a retried `Idempotency-Key`: the request did nothing this time; status, body and `Location` are the first request's. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -8812,15 +8921,21 @@ export interface operations {
             /** @description The `Accept` header asks for a representation this operation does not offer */
             406: {
                 headers: {
+                    /** @description Present on an answer replayed for a retried `Idempotency-Key`: the request did nothing this time; status, body and `Location` are the first request's. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Conflicts with the object's current state (a specific `code` says which) */
+            /** @description Conflicts with the object's current state (a specific `code` says which); or the `Idempotency-Key` belongs to another request (`idempotency_key_reused`) or its first request is still running (`idempotency_key_in_use`, with `Retry-After`) */
             409: {
                 headers: {
+                    /** @description With `idempotency_key_in_use`: seconds to wait before retrying the same request with the same key. */
+                    "Retry-After"?: number;
+                    /** @description Present on an answer replayed for a retried `Idempotency-Key`: the request did nothing this time; status, body and `Location` are the first request's. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -8832,6 +8947,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying. */
                     "Retry-After": number;
+                    /** @description Present on an answer replayed for a retried `Idempotency-Key`: the request did nothing this time; status, body and `Location` are the first request's. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -9134,6 +9251,137 @@ export interface operations {
             };
         };
     };
+    gigs_contracts_milestones_fund_create: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description A key the client generates per action (a UUID) and sends again with every retry of that action: the action runs once, retries get its first answer (`Idempotent-Replayed: true`). Another body under the same key is 409 `idempotency_key_reused`; a retry while the first request runs is 409 `idempotency_key_in_use` with `Retry-After`. Keys are per account and expire after 24 hours (IDEMPOTENCY_KEY_HOURS). */
+                "Idempotency-Key": string;
+            };
+            path: {
+                contract_id: number;
+                milestone_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The payment being completed, answered again. */
+            200: {
+                headers: {
+                    /** @description Present on an answer replayed for a retried `Idempotency-Key`: the request did nothing this time; status, body and `Location` are the first request's. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FundOutput"];
+                };
+            };
+            /** @description A new payment to complete. */
+            201: {
+                headers: {
+                    /** @description The absolute URL of the created resource (docs/decisions/0005) */
+                    Location: string;
+                    /** @description Present on an answer replayed for a retried `Idempotency-Key`: the request did nothing this time; status, body and `Location` are the first request's. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FundOutput"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `fields`, `malformed_request`, ...); a missing or malformed `Idempotency-Key` (`idempotency_key_missing`, `idempotency_key_invalid`) */
+            400: {
+                headers: {
+                    /** @description Present on an answer replayed for a retried `Idempotency-Key`: the request did nothing this time; status, body and `Location` are the first request's. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    /** @description Present on an answer replayed for a retried `Idempotency-Key`: the request did nothing this time; status, body and `Location` are the first request's. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Signed in but not allowed */
+            403: {
+                headers: {
+                    /** @description Present on an answer replayed for a retried `Idempotency-Key`: the request did nothing this time; status, body and `Location` are the first request's. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    /** @description Present on an answer replayed for a retried `Idempotency-Key`: the request did nothing this time; status, body and `Location` are the first request's. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The `Accept` header asks for a representation this operation does not offer */
+            406: {
+                headers: {
+                    /** @description Present on an answer replayed for a retried `Idempotency-Key`: the request did nothing this time; status, body and `Location` are the first request's. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Conflicts with the object's current state (a specific `code` says which); or the `Idempotency-Key` belongs to another request (`idempotency_key_reused`) or its first request is still running (`idempotency_key_in_use`, with `Retry-After`) */
+            409: {
+                headers: {
+                    /** @description With `idempotency_key_in_use`: seconds to wait before retrying the same request with the same key. */
+                    "Retry-After"?: number;
+                    /** @description Present on an answer replayed for a retried `Idempotency-Key`: the request did nothing this time; status, body and `Location` are the first request's. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (`throttled`; `Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    /** @description Present on an answer replayed for a retried `Idempotency-Key`: the request did nothing this time; status, body and `Location` are the first request's. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Error */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     gigs_contracts_milestones_history_list: {
         parameters: {
             query?: {
@@ -9200,6 +9448,151 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying. */
                     "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    gigs_contracts_milestones_release_create: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description A key the client generates per action (a UUID) and sends again with every retry of that action: the action runs once, retries get its first answer (`Idempotent-Replayed: true`). Another body under the same key is 409 `idempotency_key_reused`; a retry while the first request runs is 409 `idempotency_key_in_use` with `Retry-After`. Keys are per account and expire after 24 hours (IDEMPOTENCY_KEY_HOURS). */
+                "Idempotency-Key": string;
+            };
+            path: {
+                contract_id: number;
+                milestone_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReleaseInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    /** @description Present on an answer replayed for a retried `Idempotency-Key`: the request did nothing this time; status, body and `Location` are the first request's. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MilestoneOutput"];
+                };
+            };
+            /** @description Invalid input (`validation_error` with `fields`, `malformed_request`, ...); a missing or malformed `Idempotency-Key` (`idempotency_key_missing`, `idempotency_key_invalid`) */
+            400: {
+                headers: {
+                    /** @description Present on an answer replayed for a retried `Idempotency-Key`: the request did nothing this time; status, body and `Location` are the first request's. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    /** @description Present on an answer replayed for a retried `Idempotency-Key`: the request did nothing this time; status, body and `Location` are the first request's. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Signed in but not allowed */
+            403: {
+                headers: {
+                    /** @description Present on an answer replayed for a retried `Idempotency-Key`: the request did nothing this time; status, body and `Location` are the first request's. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    /** @description Present on an answer replayed for a retried `Idempotency-Key`: the request did nothing this time; status, body and `Location` are the first request's. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The `Accept` header asks for a representation this operation does not offer */
+            406: {
+                headers: {
+                    /** @description Present on an answer replayed for a retried `Idempotency-Key`: the request did nothing this time; status, body and `Location` are the first request's. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Conflicts with the object's current state (a specific `code` says which); or the `Idempotency-Key` belongs to another request (`idempotency_key_reused`) or its first request is still running (`idempotency_key_in_use`, with `Retry-After`) */
+            409: {
+                headers: {
+                    /** @description With `idempotency_key_in_use`: seconds to wait before retrying the same request with the same key. */
+                    "Retry-After"?: number;
+                    /** @description Present on an answer replayed for a retried `Idempotency-Key`: the request did nothing this time; status, body and `Location` are the first request's. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A chunked body: send it with a `Content-Length` header (`length_required`) */
+            411: {
+                headers: {
+                    /** @description Present on an answer replayed for a retried `Idempotency-Key`: the request did nothing this time; status, body and `Location` are the first request's. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    /** @description Present on an answer replayed for a retried `Idempotency-Key`: the request did nothing this time; status, body and `Location` are the first request's. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Body sent with a content type this operation does not read (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    /** @description Present on an answer replayed for a retried `Idempotency-Key`: the request did nothing this time; status, body and `Location` are the first request's. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (`throttled`; `Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    /** @description Present on an answer replayed for a retried `Idempotency-Key`: the request did nothing this time; status, body and `Location` are the first request's. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -9306,93 +9699,6 @@ export interface operations {
             };
             /** @description Body sent with a content type this operation does not read (`unsupported_media_type`) */
             415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description Too many requests (`throttled`; `Retry-After` says when to retry) */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-        };
-    };
-    gigs_contracts_milestones_start_create: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                contract_id: number;
-                milestone_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["MilestoneOutput"];
-                };
-            };
-            /** @description Invalid input: `validation_error` with `fields`, `malformed_request` (unreadable body, NUL in the URL), ... */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description Not signed in, or the token is invalid, expired or revoked */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description Signed in but not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description No such object, or not visible to the caller */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description The `Accept` header asks for a representation this operation does not offer */
-            406: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description Conflicts with the object's current state (a specific `code` says which) */
-            409: {
                 headers: {
                     [name: string]: unknown;
                 };
