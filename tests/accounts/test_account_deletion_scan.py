@@ -41,6 +41,7 @@ from gigsy.privacy import DELETED_EVENT
 from tests.conftest import obtain_tokens
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 from tests.gigs.applying import apply, post_gig
+from tests.gigs.work import fund_now
 from tests.lms.co_teaching import co_teach
 from tests.lms.conftest import answers, build_course
 
@@ -207,7 +208,7 @@ def gigs_everywhere(zelda, otto) -> None:
     )
     contract = hiring.accept(application_id=letter.pk, user=carl)
     [part] = contract.milestones.all()
-    milestones.start_milestone(contract_id=contract.pk, milestone_id=part.pk, user=carl)
+    fund_now(contract, part, carl)  # funded through the sandbox: the work is active
     milestones.submit_milestone(
         contract_id=contract.pk, milestone_id=part.pk, user=zelda, note=signed
     )
