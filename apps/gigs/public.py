@@ -16,7 +16,7 @@ from typing import Any
 from apps.accounts import public as accounts
 from apps.gigs import selectors
 from apps.gigs.ledger import balances, statements
-from apps.gigs.models import Contract, Milestone, MilestoneEvent, UserRating
+from apps.gigs.models import Contract, Dispute, Milestone, MilestoneEvent, UserRating
 from gigsy.privacy import Blocker
 
 OPEN_CONTRACT = "open_contract"
@@ -221,6 +221,24 @@ def _milestone(milestone: Milestone, *, user_id: int) -> dict[str, Any]:
         "cancellation proposed by you": milestone.cancel_proposed_by_id == user_id,
         "cancellation reason": milestone.cancel_reason,
         "history": [_step(e, user_id=user_id) for e in milestone.history.all()],
+        "disputes": [_dispute(d, user_id=user_id) for d in milestone.disputes.all()],
+    }
+
+
+def _dispute(dispute: Dispute, *, user_id: int) -> dict[str, Any]:
+    # The other party's reason is theirs: it shows on the dispute's page, not in this export.
+    mine = dispute.opened_by_id == user_id
+    return {
+        "dispute id": dispute.pk,
+        "opened by you": mine,
+        "reason": dispute.reason if mine else None,
+        "held amount": dispute.held_amount,
+        "status": dispute.status,
+        "opened at": _iso(dispute.opened_at),
+        "to the freelancer": dispute.freelancer_amount,
+        "refunded to the client": dispute.client_amount,
+        "resolution": dispute.resolution,
+        "resolved at": _iso(dispute.resolved_at),
     }
 
 

@@ -168,13 +168,14 @@ def applications_made_by(*, user_id: int) -> QuerySet[Application]:
 
 
 def contracts_of_party(*, user_id: int) -> QuerySet[Contract]:
-    """Contracts the person is a party to (either side), with milestones and their history
-    (three queries in all)."""
+    """Contracts the person is a party to (either side), with milestones, their history and
+    disputes (four queries in all)."""
     return (
         Contract.objects.filter(Q(client_id=user_id) | Q(freelancer_id=user_id))
         .prefetch_related(
             Prefetch("milestones", queryset=Milestone.objects.order_by("position")),
             Prefetch("milestones__history", queryset=MilestoneEvent.objects.order_by("at", "id")),
+            Prefetch("milestones__disputes", queryset=Dispute.objects.order_by("opened_at", "id")),
         )
         .order_by("started_at", "id")
     )

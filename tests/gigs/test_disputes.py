@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.utils import DatabaseError, IntegrityError
-from django.utils import timezone
+from django.test.utils import CaptureQueriesContext
 
 from apps.gigs.ledger import posting as ledger
 from apps.gigs.ledger.balances import balance
@@ -23,15 +24,13 @@ from apps.gigs.models import (
     Milestone,
     MoneyAudit,
     PaymentRecord,
-    PaymentStatus,
 )
-from apps.gigs.payments.records import begin_payment
 from apps.gigs.services import disputes
 from apps.gigs.services import milestones as steps
 from gigsy.errors import ApplicationError, ConflictError, ForbiddenError
 from tests.gigs.conftest import client_for
 from tests.gigs.money import balanced_at_end, lines_of, negative_accounts, totals_per_currency
-from tests.gigs.work import data_of, hire, history, milestones, url
+from tests.gigs.work import data_of, fund_now, hire, history, milestones, url
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("balanced_at_end")]
 __all__ = ["balanced_at_end"]  # a fixture, used through pytestmark
@@ -51,36 +50,15 @@ def fee_percent(settings: Any) -> None:
     settings.GIGS_PLATFORM_FEE_PERCENT = FEE_PERCENT
 
 
-def fund(milestone: Milestone, *, with_payment: bool = False) -> Milestone:
-    """Put a milestone into `funded` as the provider's confirmation would: its amount in
-    escrow, its work active. With `with_payment`, a succeeded sandbox payment stands behind it
-    (what a refund goes back through)."""
+def fund(milestone: Milestone) -> Milestone:
+    """Fund a milestone the way the marketplace does (engineer F's escrow service and the
+    sandbox's signed confirmation): its amount in escrow, a succeeded payment behind it (what a
+    refund goes back through), its work active."""
     contract = Contract.objects.get(pk=milestone.contract_id)
-    milestone.contract = contract
-    reference = f"fund:{milestone.pk}"
-    if with_payment:
-        record, _ = begin_payment(
-            amount=milestone.amount,
-            currency=contract.currency,
-            reference=reference,
-            milestone_id=milestone.pk,
-        )
-        PaymentRecord.objects.filter(pk=record.pk).update(status=PaymentStatus.SUCCEEDED)
-    ledger.fund(
-        milestone=milestone,
-        client_id=contract.client_id,
-        amount=milestone.amount,
-        currency=contract.currency,
-        reference=f"test:{reference}",
-    )
-    Milestone.objects.filter(pk=milestone.pk).update(
-        money_status="funded",
-        status="active",
-        funded_at=timezone.now(),
-        payment_reference=reference if with_payment else "",
-    )
-    milestone.refresh_from_db()
-    return milestone
+    client = get_user_model().objects.get(pk=contract.client_id)
+    funded = fund_now(contract, milestone, client)
+    funded.contract = contract
+    return funded
 
 
 def open_(api: Any, contract: Contract, milestone: Milestone, reason: str = "Not delivered") -> Any:
@@ -254,6 +232,53 @@ def test_the_parties_list_their_disputes_and_others_do_not_see_them(
     assert client_for(client_user).get(f"{DISPUTES}/999999").status_code == 404
 
 
+def _count(api: Any, path: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = api.get(path)
+    assert response.status_code == 200, response.content
+    return len(captured.captured_queries)
+
+
+def test_dispute_pages_cost_a_fixed_number_of_queries(
+    client_user, freelancer, operator, django_assert_max_num_queries
+):
+    parts = [(f"Part {n}", 1_000 + n) for n in range(8)]
+    contract = hire(client_user, freelancer, parts=parts)
+    items = milestones(contract)
+    for milestone in items:
+        fund(milestone)
+    cora = client_for(client_user)
+    cora.get("/api/v1/auth/me")  # the authenticated user is cached from here on
+    # contract and milestone locked, the open dispute, the escrow (lock, balance), the dispute
+    # (in a savepoint), the hold entry (lock, read, the hold's account created the first time,
+    # insert, in ledger.post's savepoint), the milestone, the history, the outbox, the
+    # service's savepoint; the answer: the opener's name, the history
+    with django_assert_max_num_queries(23):
+        assert open_(cora, contract, items[0]).status_code == 201
+    disputes.open_dispute(
+        contract_id=contract.pk, milestone_id=items[1].pk, user=freelancer, reason="Late"
+    )
+    few = _count(cora, DISPUTES)
+    for milestone in items[2:]:
+        _opened(contract, milestone, client_user)
+    assert _count(cora, DISPUTES) == few
+    with django_assert_max_num_queries(2):  # the count, the page (with milestone and contract)
+        assert cora.get(DISPUTES).json()["count"] == 8
+    dispute = Dispute.objects.order_by("pk").first()
+    assert dispute is not None
+    with django_assert_max_num_queries(3):  # the dispute (joined), the opener's name, history
+        assert cora.get(f"{DISPUTES}/{dispute.pk}").status_code == 200
+    disputes.resolve_dispute(
+        dispute_id=dispute.pk,
+        operator=operator,
+        freelancer_amount=dispute.held_amount,
+        client_amount=0,
+        reason="Done.",
+    )
+    with django_assert_max_num_queries(4):  # ... and the resolution's fee
+        assert cora.get(f"{DISPUTES}/{dispute.pk}").json()["resolution"]["fee"] == 100
+
+
 # --- resolving --------------------------------------------------------------------------------
 
 
@@ -267,7 +292,7 @@ def test_a_split_is_one_entry_fee_on_the_freelancers_part_and_the_rest_refunded(
     world, client_user, freelancer, operator, django_capture_on_commit_callbacks
 ):
     contract, first, _ = world
-    fund(first, with_payment=True)
+    fund(first)
     dispute = _opened(contract, first, client_user)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -307,7 +332,7 @@ def test_a_split_is_one_entry_fee_on_the_freelancers_part_and_the_rest_refunded(
     assert audit.reason == "Half the pages were delivered."
     assert audit.details["fee"] == fee and audit.details["client_amount"] == 17_655
     # The client's part went back through the provider, once, under the dispute's reference.
-    payment = PaymentRecord.objects.get(reference=f"fund:{first.pk}")
+    payment = PaymentRecord.objects.get(reference=first.payment_reference)
     assert payment.refunded_amount == 17_655
     [event] = data_of("dispute.resolved")
     assert (event["freelancer_amount"], event["client_amount"], event["fee"]) == (
@@ -322,6 +347,39 @@ def test_a_split_is_one_entry_fee_on_the_freelancers_part_and_the_rest_refunded(
     assert page["resolution"]["fee"] == fee
     assert page["resolution"]["reason"] == "Half the pages were delivered."
     assert page["history"][-1]["actor_role"] == "operator"
+
+
+def test_a_refund_the_provider_refuses_leaves_the_resolution_and_is_retried_once(
+    world, client_user, operator, settings, django_capture_on_commit_callbacks
+):
+    """The ledger's split stands (the money is owed to the client either way); the refusal is
+    logged, and a retry under the dispute's reference refunds once."""
+    contract, first, _ = world
+    fund(first)
+    dispute = _opened(contract, first, client_user)
+    settings.SANDBOX_FAIL_REFERENCES = ["dispute:*:refund"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        disputes.resolve_dispute(
+            dispute_id=dispute.pk,
+            operator=operator,
+            freelancer_amount=10_000,
+            client_amount=20_000,
+            reason="A third.",
+        )
+
+    dispute.refresh_from_db()
+    assert dispute.status == "resolved"
+    payment = PaymentRecord.objects.get(reference=first.payment_reference)
+    assert payment.refunded_amount == 0
+    settings.SANDBOX_FAIL_REFERENCES = []
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(2):
+            assert disputes.refund_client(
+                dispute_id=dispute.pk, payment_reference=payment.reference, amount=20_000
+            )
+    payment.refresh_from_db()
+    assert payment.refunded_amount == 20_000  # two asks, one refund
 
 
 def test_all_to_one_party_is_a_resolution_too(world, client_user, freelancer, operator):
@@ -418,3 +476,94 @@ def test_the_audit_record_cannot_be_changed_or_deleted(world, client_user, opera
 
     audit.refresh_from_db()
     assert audit.reason == "Almost nothing delivered."
+
+
+def test_the_contract_completes_once_its_last_milestone_is_resolved(
+    client_user, freelancer, operator
+):
+    contract = hire(client_user, freelancer, parts=[("Everything", 40_000)])
+    [only] = milestones(contract)
+    fund(only)
+    steps.submit_milestone(contract_id=contract.pk, milestone_id=only.pk, user=freelancer)
+    dispute = _opened(contract, only, client_user)
+
+    disputes.resolve_dispute(
+        dispute_id=dispute.pk,
+        operator=operator,
+        freelancer_amount=20_000,
+        client_amount=20_000,
+        reason="Half.",
+    )
+
+    contract.refresh_from_db()
+    assert contract.status == "completed" and contract.ended_at is not None
+    [completed] = data_of("contract.completed")
+    assert completed["contract_id"] == str(contract.pk)
+
+
+def test_the_work_is_frozen_while_disputed(world, client_user, freelancer):
+    """Every work step on a disputed milestone is a 409 naming the money status (engineer
+    F's guard in services/milestones.py), and nothing moves."""
+    contract, first, _ = world
+    fund(first)
+    steps.submit_milestone(contract_id=contract.pk, milestone_id=first.pk, user=freelancer)
+    assert open_(client_for(freelancer), contract, first).status_code == 201
+    client, worker = client_for(client_user), client_for(freelancer)
+
+    refused = [
+        client.post(url(contract, first, "approve"), {}, format="json", HTTP_IDEMPOTENCY_KEY="k-1"),
+        client.post(url(contract, first, "request-changes"), {"note": "More"}, format="json"),
+        worker.post(url(contract, first, "cancel"), {"reason": "Stop"}, format="json"),
+    ]
+
+    for response in refused:
+        assert response.status_code == 409, response.content
+        error = response.json()["error"]
+        assert error["code"] == "invalid_transition"
+        assert error["details"]["current_status"] == "disputed"
+    first.refresh_from_db()
+    assert (first.status, first.money_status) == ("submitted", "disputed")
+    assert held(first) == 30_000 and not JournalEntry.objects.filter(kind="release").exists()
+
+
+# --- a person's data ------------------------------------------------------------------------------
+
+
+def test_the_export_shows_a_dispute_and_the_erasure_empties_its_reason(
+    world, client_user, freelancer, operator
+):
+    from apps.gigs.public import export_user
+    from apps.gigs.services.privacy import erase_user
+
+    contract, first, _ = world
+    fund(first)
+    dispute = disputes.open_dispute(
+        contract_id=contract.pk, milestone_id=first.pk, user=client_user, reason="Cora says no"
+    )
+    disputes.resolve_dispute(
+        dispute_id=dispute.pk,
+        operator=operator,
+        freelancer_amount=0,
+        client_amount=30_000,
+        reason="Nothing delivered.",
+    )
+
+    def exported(user: Any) -> dict[str, Any]:
+        [found] = [
+            d
+            for c in export_user(user.pk)["contracts"]
+            for m in c["milestones"]
+            for d in m["disputes"]
+        ]
+        return found
+
+    mine, theirs = exported(client_user), exported(freelancer)
+    assert (mine["opened by you"], mine["reason"]) == (True, "Cora says no")
+    assert (theirs["opened by you"], theirs["reason"]) == (False, None)
+    assert mine["refunded to the client"] == 30_000 and mine["resolution"] == "Nothing delivered."
+
+    erase_user(user_id=client_user.pk)
+
+    dispute.refresh_from_db()
+    assert dispute.reason == "" and dispute.client_amount == 30_000
+    assert exported(client_user)["reason"] == ""

@@ -335,11 +335,16 @@ def refund_client(*, dispute_id: int, payment_reference: str, amount: int) -> bo
             "gigs.dispute_refund_failed",
             dispute_id=dispute_id,
             amount=amount,
-            code=exc.code,
+            provider_code=exc.code,
             retryable=exc.retryable,
         )
         return False
     if result.status == "failed":
-        log.error("gigs.dispute_refund_failed", dispute_id=dispute_id, amount=amount, code="failed")
+        log.error(
+            "gigs.dispute_refund_failed",
+            dispute_id=dispute_id,
+            amount=amount,
+            refund_status="failed",
+        )
         return False
     return True

@@ -13,8 +13,8 @@ pseudonymized, never deleted), so every foreign key to it stays valid.
 - Free text they wrote is emptied: the descriptions of their gigs that never became a contract,
   cover letters, milestone submission notes (as freelancer),
   change requests (as client), cancellation reasons they proposed, the notes of their steps in
-  milestone history, review texts and report details. Ratings stay: the other party's averages
-  do not move.
+  milestone history, the reasons of disputes they opened, review texts and report details.
+  Ratings stay: the other party's averages do not move.
 - Their blocks (made by them, or of them) and gigs' copy of their certificates are deleted.
 - Contracts, milestones, their history, reviews, ratings and reports stay, pointing at the
   pseudonymized account: the escrow ledger will need the contracts and milestones, and the
@@ -34,6 +34,7 @@ from apps.gigs.models import (
     ApplicantBlock,
     Application,
     ApplicationStatus,
+    Dispute,
     Gig,
     GigStatus,
     HeldCredential,
@@ -95,6 +96,7 @@ def erase_user(*, user_id: int) -> Erased:
             (Milestone, Q(contract__client_id=user_id), "changes_note"),
             (Milestone, Q(cancel_proposed_by_id=user_id), "cancel_reason"),
             (MilestoneEvent, Q(actor_id=user_id), "note"),
+            (Dispute, Q(opened_by_id=user_id), "reason"),
             (Review, Q(reviewer_id=user_id), "text"),
             (Report, Q(reporter_id=user_id), "details"),
             # The description of a gig that never became a contract is theirs alone (a gig
