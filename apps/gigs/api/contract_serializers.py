@@ -196,7 +196,8 @@ class MilestoneEventOutput(serializers.Serializer[Any]):
     to_status = serializers.ChoiceField(choices=MilestoneStatus.choices)
     action = serializers.CharField(
         help_text="agreed, added, start, submit, request_changes, approve, cancel, "
-        "propose_cancel, decline_cancel, withdraw_cancel"
+        "propose_cancel, decline_cancel, withdraw_cancel; dispute (a party disputed the money, "
+        "the note is their reason) and resolve_dispute (an operator's split, with its reason)"
     )
     note = serializers.CharField()
     at = serializers.DateTimeField()

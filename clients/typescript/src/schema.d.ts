@@ -2789,7 +2789,7 @@ export interface components {
              */
             from_status: components["schemas"]["MilestoneStatusEnum"] | components["schemas"]["BlankEnum"];
             to_status: components["schemas"]["MilestoneStatusEnum"];
-            /** @description agreed, added, start, submit, request_changes, approve, cancel, propose_cancel, decline_cancel, withdraw_cancel */
+            /** @description agreed, added, start, submit, request_changes, approve, cancel, propose_cancel, decline_cancel, withdraw_cancel; dispute (a party disputed the money, the note is their reason) and resolve_dispute (an operator's split, with its reason) */
             action: string;
             note: string;
             /** Format: date-time */
