@@ -14,6 +14,7 @@ from apps.gigs.ledger import posting
 from apps.gigs.ledger.balances import balance
 from apps.gigs.models import PaymentRecord
 from apps.gigs.payments import records
+from apps.gigs.services import escrow
 from tests.gigs.fake_stripe import FakeStripe
 from tests.gigs.test_payments_stripe import (  # noqa: F401  # fixtures
     event,
@@ -32,6 +33,7 @@ pytestmark = pytest.mark.django_db
 def p(client_user: Any, freelancer: Any, stripe_settings: Any, fake: FakeStripe, monkeypatch):  # noqa: F811
     # The adapter is built from settings without an API base: point it at the fake server.
     monkeypatch.setattr(records, "get_provider", lambda: stripe_provider(fake))
+    monkeypatch.setattr(escrow, "get_provider", lambda name=None: stripe_provider(fake))
     return parties(hire(client_user, freelancer), client_user, freelancer)
 
 
@@ -79,3 +81,25 @@ def test_a_failing_provider_is_503_charges_nothing_and_the_same_key_works_later(
     assert retried.status_code == 201, retried.content
     assert retried.json()["payment_reference"] == f"fund:{design.pk}:1"
     assert PaymentRecord.objects.filter(milestone=design).count() == 1
+
+
+def test_an_attempt_stripe_forgot_is_abandoned_for_a_new_one(p, fake):  # noqa: F811
+    design = milestones(p.contract)[0]
+    first = p.step("client", design, "fund")
+    assert first.status_code == 201, first.content
+    fake._idempotent.clear()  # Stripe keeps idempotency keys for 24 hours
+
+    again = p.step("client", design, "fund")  # the client comes back a day later
+
+    assert again.status_code == 201, again.content
+    assert again.json()["payment_reference"] == f"fund:{design.pk}:2"
+    assert again.json()["client_secret"] != first.json()["client_secret"]
+    design.refresh_from_db()
+    assert (design.money_status, design.payment_reference) == ("funding", f"fund:{design.pk}:2")
+    # The first attempt, completed after all, is refunded, never counted.
+    old = PaymentRecord.objects.get(reference=f"fund:{design.pk}:1")
+    post_stripe(APIClient(), event("payment_intent.succeeded", intent(old, "succeeded")))
+    design.refresh_from_db()
+    assert design.money_status == "funding"
+    assert balance(posting.escrow(design.pk, "USD")) == 0
+    assert balance(posting.client_refunds(p.contract.client_id, "USD")) == 30_000

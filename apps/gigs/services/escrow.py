@@ -191,15 +191,24 @@ def fund_milestone(*, contract_id: int, milestone_id: int, user: accounts.Princi
     metadata = {"contract_id": str(contract.pk), "milestone_id": str(milestone.pk)}
     if milestone.money_status == MoneyStatus.FUNDING:
         # The payer has not completed it yet: the same payment (the provider answers the same
-        # session for the same reference).
-        payment, session = begin_payment(
-            amount=milestone.amount,
-            currency=contract.currency,
-            reference=milestone.payment_reference,
-            metadata=metadata,
-            milestone_id=milestone.pk,
+        # session for the same reference). The PaymentRecord is read, not locked: the webhook
+        # intake locks it before the contract and the milestone, this step after them.
+        payment = selectors.payment_by_reference(reference=milestone.payment_reference)
+        if payment is None:  # a funding milestone always has its payment; a bug otherwise
+            raise RuntimeError(f"milestone {milestone.pk} is funding without its payment")
+        session = get_provider(payment.provider).create_payment(
+            amount=payment.amount,
+            currency=payment.currency,
+            reference=payment.reference,
+            metadata={**metadata, "reference": payment.reference},
         )
-        return Funding(contract, milestone, payment, session, created=False)
+        if session.provider_payment_id == payment.provider_payment_id:
+            return Funding(contract, milestone, payment, session, created=False)
+        # The provider forgot the reference (Stripe keeps idempotency keys 24 hours) and made
+        # another payment nobody will complete: abandon the attempt and start a new one. The
+        # old payment, should its payer still complete it, is refunded as a late payment.
+        log.warning("gigs.funding_attempt_expired", reference=payment.reference)
+        milestone.money_status = _money(milestone, "funding_failed")
     # The work first: a milestone already at work, approved or cancelled is refused naming its
     # work status (its money can only be unfunded while the work is pending).
     check(MILESTONES, action="fund", status=milestone.status, what="milestone")
