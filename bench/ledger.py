@@ -44,6 +44,8 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -320,8 +322,15 @@ def ledger_run(plan: list[list[int]], run_id: str, seconds: float) -> tuple[floa
     connections.close_all()  # each forked writer opens its own connection
     start_at = time.time() + 1.0
     jobs = [(i, run_id, ids, start_at, seconds) for i, ids in enumerate(plan)]
-    with multiprocessing.get_context("fork").Pool(len(plan)) as pool:
-        results = pool.map(write, jobs)
+    # An executor, not a Pool: a writer that dies (killed from outside) breaks the run with
+    # BrokenProcessPool instead of leaving Pool.map waiting for its result forever.
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=len(plan), mp_context=context) as pool:
+        futures = [pool.submit(write, job) for job in jobs]
+        try:
+            results = [f.result(timeout=seconds + 120) for f in futures]
+        except (BrokenProcessPool, TimeoutError) as exc:
+            raise BenchError(f"a ledger writer did not finish: {exc!r}") from exc
     total = WriterResult()
     for r in results:
         total.counts.update(r.counts)
