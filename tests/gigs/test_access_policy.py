@@ -24,7 +24,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from apps.gigs.ledger import posting
-from apps.gigs.models import Milestone
+from apps.gigs.models import Milestone, Payout
 from apps.gigs.services import applications, gigs, hiring, moderation
 from apps.gigs.services.contracts import add_milestone
 from apps.gigs.services.disputes import open_dispute
@@ -94,6 +94,7 @@ class World:
     freelancer_id: int  # blocked by the client
     dispute: int = 0  # the client's, on a third milestone of the contract
     receipt: int = 0  # the client's funding of the contract's second milestone
+    payout: int = 0  # the freelancer's
 
 
 APPLY = {"cover_letter": "Me", "bid_amount": 45_000}
@@ -212,6 +213,8 @@ def object_endpoints(w: World) -> list[Call]:
         # the client's receipt of a payment: the client's alone (operators read the ledger in
         # the admin)
         read(f"receipts/{w.receipt}", owner),
+        # the freelancer's payout: the freelancer's alone
+        read(f"payouts/{w.payout}", {"freelancer"}),
     ]
 
 
@@ -267,6 +270,15 @@ def world(client_user: Any, freelancer: Any, stranger: Any, operator: Any) -> Wo
         freelancer_id=freelancer.pk,
         receipt=receipt.pk,
         dispute=dispute.pk,
+        # Only who may read it matters here (tests/gigs/test_money_payouts.py pays one out).
+        payout=Payout.objects.create(
+            user=freelancer,
+            reference="walk-payout",
+            amount=1_000,
+            currency="USD",
+            provider="sandbox",
+            destination=f"sandbox:user:{freelancer.pk}",
+        ).pk,
     )
 
 

@@ -93,6 +93,8 @@ def test_a_payout_takes_available_funds_and_the_sandbox_confirms_it(
             "paid_at": data_of("payout.paid")[0]["paid_at"],
         }
     ]
+    assert response["Location"].endswith(f"{PAYOUTS}/{payout.pk}")
+    assert api.get(response["Location"]).json()["status"] == "paid"
     listed = api.get(PAYOUTS).json()
     assert listed["count"] == 1
     assert (listed["results"][0]["id"], listed["results"][0]["status"]) == (payout.pk, "paid")

@@ -8,10 +8,10 @@ receipt id that is not the caller's is 404.
 from __future__ import annotations
 
 from django.conf import settings
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.status import HTTP_201_CREATED
 from rest_framework.views import APIView
 
 from apps.accounts import public as accounts
@@ -21,12 +21,13 @@ from apps.gigs.services import money
 from gigsy.api.inputs import parse
 from gigsy.api.pagination import PageNumberPagination, paginated
 from gigsy.api.representation import represent
-from gigsy.api.responses import error_responses
+from gigsy.api.responses import LOCATION, created, error_responses
 from gigsy.api.schema import PAGE_PARAMETERS, bounded_list, page_of
 from gigsy.errors import NotFoundError
 from gigsy.idempotency.api import idempotent
 
 NO_SUCH_RECEIPT = "No such receipt."
+NO_SUCH_PAYOUT = "No such payout."
 
 
 class BalancesView(APIView):
@@ -66,6 +67,7 @@ class PayoutsView(APIView):
 
     @extend_schema(
         request=s.PayoutInput,
+        parameters=[LOCATION],
         responses={201: s.PayoutOutput, **error_responses(400, 401, 403, 409)},
         summary="Pay out available funds (a verified learner; Idempotency-Key required)",
         description="Takes `amount` from my available funds in `currency` and asks the payment "
@@ -81,7 +83,23 @@ class PayoutsView(APIView):
         payout = money.request_payout(
             user=request.user, amount=body["amount"], currency=body["currency"]
         )
-        return Response(represent(s.PayoutOutput, payout), status=HTTP_201_CREATED)
+        return created(
+            request,
+            represent(s.PayoutOutput, payout),
+            reverse("gigs-payout", kwargs={"payout_id": payout.pk}),
+        )
+
+
+class PayoutView(APIView):
+    @extend_schema(
+        responses={200: s.PayoutOutput, **error_responses(401, 404)},
+        summary="One of my payouts (404 for anyone else's)",
+    )
+    def get(self, request: Request, payout_id: int) -> Response:
+        payout = statements.payout_of(accounts.user_id_of(request.user), payout_id)
+        if payout is None:
+            raise NotFoundError(NO_SUCH_PAYOUT)
+        return Response(represent(s.PayoutOutput, payout))
 
 
 class ReceiptsView(APIView):

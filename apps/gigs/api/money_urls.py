@@ -8,6 +8,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("/balances", views.BalancesView.as_view(), name="gigs-balances"),
     path("/transactions", views.TransactionsView.as_view(), name="gigs-transactions"),
     path("/payouts", views.PayoutsView.as_view(), name="gigs-payouts"),
+    path("/payouts/<int:payout_id>", views.PayoutView.as_view(), name="gigs-payout"),
     path("/receipts", views.ReceiptsView.as_view(), name="gigs-receipts"),
     path("/receipts/<int:receipt_id>", views.ReceiptView.as_view(), name="gigs-receipt"),
 ]

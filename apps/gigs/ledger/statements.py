@@ -56,3 +56,8 @@ def receipt_of(client_id: int, receipt_id: int) -> JournalLine | None:
 def payouts_of(user_id: int) -> QuerySet[Payout]:
     """The user's payouts, newest first."""
     return Payout.objects.filter(user_id=user_id).order_by("-created_at", "-id")
+
+
+def payout_of(user_id: int, payout_id: int) -> Payout | None:
+    """One of the user's payouts (None for anyone else's)."""
+    return Payout.objects.filter(user_id=user_id, pk=payout_id).first()

@@ -1091,6 +1091,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/gigs/payouts/{payout_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of my payouts (404 for anyone else's) */
+        get: operations["gigs_payouts_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/gigs/receipts": {
         parameters: {
             query?: never;
@@ -10514,6 +10531,8 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description The absolute URL of the created resource (docs/decisions/0005) */
+                    Location: string;
                     /** @description Present on an answer replayed for a retried `Idempotency-Key`: the request did nothing this time; status, body and `Location` are the first request's. */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -10619,6 +10638,74 @@ export interface operations {
                     "Retry-After": number;
                     /** @description Present on an answer replayed for a retried `Idempotency-Key`: the request did nothing this time; status, body and `Location` are the first request's. */
                     "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    gigs_payouts_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                payout_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayoutOutput"];
+                };
+            };
+            /** @description Invalid input: `validation_error` with `fields`, `malformed_request` (unreadable body, NUL in the URL), ... */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The `Accept` header asks for a representation this operation does not offer */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (`throttled`; `Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
