@@ -220,8 +220,15 @@ def test_releasing_everything_held_releases_the_milestone(p):
     assert "release" not in whole["actions"]
     assert money(p, design)["escrow"] == 0
     assert [d["final"] for d in data_of("milestone.released")] == [False, True]
-    refused = p.step("client", design, "approve")
-    assert refused.status_code == 409  # the work was never submitted; nothing is left anyway
+    # Paying everything is accepting the work as it stands: approved, and nothing else to do.
+    assert (whole["status"], whole["actions"]) == ("approved", [])
+    assert [d["milestone_id"] for d in data_of("milestone.approved")] == [str(design.pk)]
+    for party, step, body in (
+        ("freelancer", "submit", {"note": "x"}),
+        ("client", "approve", None),
+        ("client", "cancel", {"reason": "x"}),
+    ):
+        assert p.step(party, design, step, body).status_code == 409
     # The other milestone cancelled: the contract completes (one milestone paid).
     p.ok("client", build, "cancel", {"reason": "Enough"})
     done = p.ok("freelancer", build, "cancel/accept")

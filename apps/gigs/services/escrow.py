@@ -47,6 +47,7 @@ from apps.gigs.models import (
     Contract,
     Milestone,
     MilestoneEvent,
+    MilestoneStatus,
     MoneyStatus,
     PaymentRecord,
     PaymentStatus,
@@ -438,8 +439,9 @@ def release_part(
     *, contract_id: int, milestone_id: int, user: accounts.Principal, amount: object
 ) -> Milestone:
     """The client releases part of what a milestone's escrow holds before approving it:
-    0 < amount < held -> partially_released; amount == held -> released (nothing is left to
-    release; the milestone is finished and its contract may end). Refusals: 404, 403 not the
+    0 < amount < held -> partially_released; amount == held -> released, and the work is
+    approved with it (the client accepted it as it stands: `milestone.approved`; the milestone
+    is finished and its contract may end). Refusals: 404, 403 not the
     client; 409 `invalid_transition` (nothing held: unfunded, funding, released, refunded,
     disputed); 400 `invalid_amount` (not a positive integer, or more than held: `details.held`)."""
     contract, milestone = policies.visible_milestone(
@@ -470,8 +472,43 @@ def release_part(
         note=f"Released {amount} of {held} {contract.currency} held.",
     )
     if everything:
+        _approve_by_release(contract, milestone, actor_id=actor_id)
         end_if_done(contract=contract, actor_id=actor_id)
     return milestone
+
+
+def _approve_by_release(contract: Contract, milestone: Milestone, *, actor_id: int) -> None:
+    """Releasing everything held is the client accepting the work as it stands: the work is
+    approved too (whatever open step it was at), so it can neither be submitted again nor stay
+    open on a contract that ends. Nothing is left to release: `release_on_approval` is not
+    called; `milestone.approved` is published as for any approval."""
+    source = milestone.status
+    if source in (MilestoneStatus.APPROVED, MilestoneStatus.CANCELLED):
+        return
+    milestone.status = MilestoneStatus.APPROVED
+    milestone.approved_at = timezone.now()
+    milestone.cancel_proposed_by = None
+    milestone.cancel_reason = ""
+    milestone.save(
+        update_fields=["status", "approved_at", "cancel_proposed_by", "cancel_reason", "updated_at"]
+    )
+    _history(
+        milestone,
+        actor_id=actor_id,
+        source=source,
+        action="approve",
+        note="Approved by releasing everything the escrow held.",
+    )
+    _publish(
+        "milestone.approved",
+        contract,
+        milestone,
+        actor_id,
+        automatic=False,
+        approved_at=milestone.approved_at.isoformat(),
+        approved_amount=approved_amount(contract=contract, milestone=milestone),
+        hours_worked=str(milestone.hours_worked) if milestone.hours_worked is not None else None,
+    )
 
 
 # --- cancellation ---------------------------------------------------------------------------------
