@@ -4,45 +4,25 @@ at once with the same Idempotency-Key charges once (services/escrow.py)."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from apps.gigs.ledger import posting
 from apps.gigs.ledger.balances import balance
 from apps.gigs.models import EntryKind, JournalEntry, PaymentRecord
 from tests.gigs.conftest import client_for
 from tests.gigs.money import negative_accounts, totals_per_currency
+from tests.gigs.threads import in_threads as racing
 from tests.gigs.work import fund, hire, milestones, parties, url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def in_threads(work: Callable[[int], Any], threads: int) -> list[Any]:
-    """Run work(i) in `threads` threads released at once; each result or exception, in order."""
-    start = threading.Barrier(threads)
-    results: list[Any] = [None] * threads
-
-    def run(i: int) -> None:
-        try:
-            start.wait(timeout=60)
-            results[i] = work(i)
-        except Exception as error:  # the test inspects what each thread got
-            results[i] = error
-        finally:
-            connection.close()
-
-    pool = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in pool)
-    return results
+    return racing(work, threads, timeout=60)
 
 
 def test_fifty_concurrent_releases_of_one_milestone_release_once(client_user, freelancer):

@@ -5,18 +5,17 @@ reference posts once, and a first posting to an account creates it once."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from apps.gigs.ledger import balances, posting
 from apps.gigs.models import JournalEntry, LedgerAccount, Milestone
 from gigsy.errors import ConflictError
 from tests.gigs.money import negative_accounts, totals_per_currency
+from tests.gigs.threads import in_threads as racing
 from tests.gigs.work import hire, milestones
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -24,26 +23,7 @@ THREADS = 8
 
 
 def in_threads(work: Callable[[int], Any], threads: int = THREADS) -> list[Any]:
-    """Run work(i) in `threads` threads released at once; each result or exception, in order."""
-    start = threading.Barrier(threads)
-    results: list[Any] = [None] * threads
-
-    def run(i: int) -> None:
-        try:
-            start.wait(timeout=30)
-            results[i] = work(i)
-        except Exception as error:  # the test inspects what each thread got
-            results[i] = error
-        finally:
-            connection.close()
-
-    pool = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in pool)
-    return results
+    return racing(work, threads)
 
 
 def outcome(result: Any) -> str:

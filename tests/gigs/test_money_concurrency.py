@@ -5,45 +5,25 @@ sent from several threads pays once."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from apps.gigs.ledger import balances
 from apps.gigs.models import EntryKind, JournalEntry, Payout
 from tests.gigs.conftest import client_for
 from tests.gigs.earning import MONEY, clear_all, earn, key_headers
 from tests.gigs.money import negative_accounts, totals_per_currency
+from tests.gigs.threads import in_threads as racing
 
 pytestmark = pytest.mark.django_db(transaction=True)
 THREADS = 6
 
 
 def in_threads(work: Callable[[int], Any], threads: int = THREADS) -> list[Any]:
-    """work(i) in `threads` threads released at once; each result, in order."""
-    start = threading.Barrier(threads)
-    results: list[Any] = [None] * threads
-
-    def run(i: int) -> None:
-        try:
-            start.wait(timeout=30)
-            results[i] = work(i)
-        except Exception as error:  # the test inspects what each thread got
-            results[i] = error
-        finally:
-            connection.close()
-
-    pool = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in pool)
-    return results
+    return racing(work, threads)
 
 
 def outcome(response: Any) -> str:
