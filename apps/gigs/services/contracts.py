@@ -59,6 +59,40 @@ def contract_data(contract: Contract) -> dict[str, object]:
     }
 
 
+def record_step(
+    milestone: Milestone, *, actor_id: int | None, source: str, action: str, note: str = ""
+) -> None:
+    """One row of a milestone's history (its evidence in a dispute): `source` is the work
+    status before the step, the milestone's current status the one after (equal for a step on
+    the money alone)."""
+    MilestoneEvent.objects.create(
+        milestone=milestone,
+        actor_id=actor_id,
+        from_status=source,
+        to_status=milestone.status,
+        action=action,
+        note=note,
+    )
+
+
+def publish_milestone_event(
+    event_type: str, contract: Contract, milestone: Milestone, actor_id: int | None, **data: object
+) -> None:
+    """A milestone.* event: the contract's part, the milestone's, then `data`."""
+    publish(
+        event_type,
+        {
+            **contract_data(contract),
+            "milestone_id": str(milestone.pk),
+            "milestone_title": milestone.title,
+            "amount": milestone.amount,
+            **data,
+        },
+        producer="gigs",
+        actor_id=str(actor_id) if actor_id is not None else None,
+    )
+
+
 def approved_amount(*, contract: Contract, milestone: Milestone) -> int:
     """What an approved (or submitted) milestone is worth: its amount at a fixed price; the
     hours reported x the rate for an hourly week."""

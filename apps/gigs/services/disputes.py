@@ -39,7 +39,6 @@ from apps.gigs.models import (
     Dispute,
     DisputeStatus,
     Milestone,
-    MilestoneEvent,
     MoneyAudit,
     PaymentRecord,
 )
@@ -48,7 +47,7 @@ from apps.gigs.rules.escrow import MONEY
 from apps.gigs.rules.money import check_split, fee
 from apps.gigs.rules.transitions import check
 from apps.gigs.rules.work import party_of
-from apps.gigs.services.contracts import contract_data, end_if_done
+from apps.gigs.services.contracts import contract_data, end_if_done, record_step
 from gigsy.errors import ApplicationError, ConflictError, ErrorCode, ForbiddenError, NotFoundError
 from gigsy.events import publish
 
@@ -86,14 +85,7 @@ def _data(contract: Contract, milestone: Milestone, dispute: Dispute) -> dict[st
 
 def _history(milestone: Milestone, *, actor_id: int, action: str, note: str) -> None:
     # The work status does not move (a dispute is about money): from and to are the same.
-    MilestoneEvent.objects.create(
-        milestone=milestone,
-        actor_id=actor_id,
-        from_status=milestone.status,
-        to_status=milestone.status,
-        action=action,
-        note=note,
-    )
+    record_step(milestone, actor_id=actor_id, source=milestone.status, action=action, note=note)
 
 
 def _already_open(dispute: Dispute) -> ConflictError:

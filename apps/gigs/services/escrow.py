@@ -46,7 +46,6 @@ from apps.gigs.ledger import posting as ledger
 from apps.gigs.models import (
     Contract,
     Milestone,
-    MilestoneEvent,
     MilestoneStatus,
     MoneyStatus,
     PaymentRecord,
@@ -59,9 +58,13 @@ from apps.gigs.rules.escrow import MONEY
 from apps.gigs.rules.money import check_amount, fee
 from apps.gigs.rules.transitions import allowed_actions, check
 from apps.gigs.rules.work import FROZEN_MONEY, MILESTONES
-from apps.gigs.services.contracts import approved_amount, contract_data, end_if_done
+from apps.gigs.services.contracts import (
+    approved_amount,
+    end_if_done,
+    publish_milestone_event,
+    record_step,
+)
 from gigsy.errors import ApplicationError, ConflictError
-from gigsy.events import publish
 
 log = structlog.get_logger(__name__)
 
@@ -71,38 +74,8 @@ WHAT = "milestone's money"
 # --- helpers --------------------------------------------------------------------------------------
 
 
-def _history(
-    milestone: Milestone, *, actor_id: int | None, source: str, action: str, note: str
-) -> None:
-    MilestoneEvent.objects.create(
-        milestone=milestone,
-        actor_id=actor_id,
-        from_status=source,
-        to_status=milestone.status,
-        action=action,
-        note=note,
-    )
-
-
-def _publish(
-    event_type: str,
-    contract: Contract,
-    milestone: Milestone,
-    actor_id: int | None,
-    **data: object,
-) -> None:
-    publish(
-        event_type,
-        {
-            **contract_data(contract),
-            "milestone_id": str(milestone.pk),
-            "milestone_title": milestone.title,
-            "amount": milestone.amount,
-            **data,
-        },
-        producer="gigs",
-        actor_id=str(actor_id) if actor_id is not None else None,
-    )
+_history = record_step
+_publish = publish_milestone_event
 
 
 def _money(milestone: Milestone, action: str) -> str:

@@ -47,14 +47,18 @@ from django.utils import timezone
 from apps.accounts import public as accounts
 from apps.gigs import policies, selectors
 from apps.gigs.errors import GigsError
-from apps.gigs.models import Contract, Milestone, MilestoneEvent, MilestoneStatus, Pricing
+from apps.gigs.models import Contract, Milestone, MilestoneStatus, Pricing
 from apps.gigs.rules.escrow import HOLDS_MONEY
 from apps.gigs.rules.transitions import check
 from apps.gigs.rules.work import MILESTONES, Party, party_of
 from apps.gigs.services import escrow
-from apps.gigs.services.contracts import approved_amount, contract_data, end_if_done
+from apps.gigs.services.contracts import (
+    approved_amount,
+    end_if_done,
+    publish_milestone_event,
+    record_step,
+)
 from gigsy.errors import ApplicationError, ConflictError, ErrorCode, ForbiddenError, NotFoundError
-from gigsy.events import publish
 
 WHAT = "milestone"
 
@@ -74,17 +78,7 @@ def _actor(user: accounts.Principal | None) -> int | None:
     return accounts.user_id_of(user) if user is not None else None
 
 
-def _record(
-    milestone: Milestone, *, actor_id: int | None, source: str, action: str, note: str = ""
-) -> None:
-    MilestoneEvent.objects.create(
-        milestone=milestone,
-        actor_id=actor_id,
-        from_status=source,
-        to_status=milestone.status,
-        action=action,
-        note=note,
-    )
+_record = record_step
 
 
 def _move(
@@ -103,24 +97,7 @@ def _move(
     _record(milestone, actor_id=actor_id, source=source, action=action, note=note)
 
 
-def _data(contract: Contract, milestone: Milestone) -> dict[str, object]:
-    return {
-        **contract_data(contract),
-        "milestone_id": str(milestone.pk),
-        "milestone_title": milestone.title,
-        "amount": milestone.amount,
-    }
-
-
-def _publish(
-    event_type: str, contract: Contract, milestone: Milestone, actor_id: int | None, **extra: object
-) -> None:
-    publish(
-        event_type,
-        {**_data(contract, milestone), **extra},
-        producer="gigs",
-        actor_id=str(actor_id) if actor_id is not None else None,
-    )
+_publish = publish_milestone_event
 
 
 def _invalid(field: str, message: str, **details: object) -> ApplicationError:
