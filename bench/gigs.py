@@ -304,8 +304,8 @@ def rotation_phase(
         args.append(f"{GIGS}?{prefix}|{pages}")
         total_pages += pages
         matched.append(count)
-    primed = _prime(server, args)
     load_note = wait_for_quiet(options, name)
+    primed = _prime(server, args)  # after the wait: the pages live GIGS_BROWSE_CACHE_SECONDS
     busy = cpu_busy_pct()
     common = {
         "connections": options.connections,
