@@ -53,7 +53,16 @@ class AnonRateThrottle(_CounterWindowMixin, throttling.AnonRateThrottle):
 
 
 class UserRateThrottle(_CounterWindowMixin, throttling.UserRateThrottle):
-    pass
+    """Signed-in callers, per user (THROTTLE_USER). Anonymous callers are AnonRateThrottle's
+    alone (THROTTLE_ANON): DRF's user throttle counts them per address too, which cost every
+    anonymous request a second Redis round trip (about 10 % of a cached public page's CPU) for
+    a limit above the anonymous one."""
+
+    def get_cache_key(self, request: Any, view: Any) -> str | None:
+        if not (request.user and request.user.is_authenticated):
+            return None
+        key: str | None = super().get_cache_key(request, view)
+        return key
 
 
 class CounterRateThrottle(_CounterWindowMixin, throttling.SimpleRateThrottle):
